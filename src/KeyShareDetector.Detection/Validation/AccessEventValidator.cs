@@ -1,0 +1,43 @@
+using System.Net;
+using KeyShareDetector.Contracts;
+using KeyShareDetector.Detection.Policy;
+
+namespace KeyShareDetector.Detection.Validation;
+
+/// <summary>Why a record was refused: a stable code for counting and a sentence for people.</summary>
+public readonly record struct Rejection(string Code, string Reason);
+
+/// <summary>Decides whether a parsed access event is usable; bad ones go to the dead-letter topic.</summary>
+public static class AccessEventValidator
+{
+    public static Rejection? Validate(AccessEvent e, long recordTimestamp, InputLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (Id(e.EventId, "event_id", limits) is { } r1) return r1;
+        if (Id(e.ApiKeyId, "api_key_id", limits) is { } r2) return r2;
+        if (Id(e.AccountId, "account_id", limits) is { } r3) return r3;
+        if (e.SessionId is not null && e.SessionId.Length > limits.MaxIdLength)
+            return new("FIELD_TOO_LONG", $"session_id longer than {limits.MaxIdLength} characters");
+        if (e.UserAgent.Length > limits.MaxTextLength)
+            return new("FIELD_TOO_LONG", $"user_agent longer than {limits.MaxTextLength} characters");
+        if (e.Endpoint.Length > limits.MaxTextLength)
+            return new("FIELD_TOO_LONG", $"endpoint longer than {limits.MaxTextLength} characters");
+        if (e.TlsFingerprint is not null && e.TlsFingerprint.Length > limits.MaxTextLength)
+            return new("FIELD_TOO_LONG", $"tls_fingerprint longer than {limits.MaxTextLength} characters");
+        if (e.Ip.Length > 45 || !IPAddress.TryParse(e.Ip, out _))
+            return new("INVALID_IP", "ip is not an IPv4 or IPv6 address");
+        if (e.Ts < limits.MinTs || e.Ts > limits.MaxTs)
+            return new("TS_OUT_OF_RANGE", $"ts {e.Ts} is outside [{limits.MinTs}, {limits.MaxTs}] epoch ms");
+        if (Math.Abs(e.Ts - recordTimestamp) > limits.MaxRecordSkewMs)
+            return new("TS_SKEW", $"ts {e.Ts} is more than {limits.MaxRecordSkewMs} ms from the record timestamp {recordTimestamp}");
+        return null;
+    }
+
+    private static Rejection? Id(string value, string field, InputLimits limits)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return new("MISSING_FIELD", $"{field} is empty");
+        if (value.Length > limits.MaxIdLength) return new("FIELD_TOO_LONG", $"{field} longer than {limits.MaxIdLength} characters");
+        return null;
+    }
+}
