@@ -1,0 +1,19 @@
+using System.Text;
+using KeyShareDetector.Detection;
+using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Policy;
+
+namespace KeyShareDetector.Cli.Commands;
+
+/// <summary>Detector wiring for the demo and the dev broker: default policy, a signing secret that is public on purpose.</summary>
+internal static class DemoSetup
+{
+    /// <summary>Demo-only signing secret; `keyshare run` takes its secret from configuration.</summary>
+    private static readonly byte[] DemoSecret = Encoding.UTF8.GetBytes("keyshare-demo-secret-not-for-production");
+
+    public const string DemoSigningKeyId = "demo";
+
+    public static CommandSigner Signer() => new(DemoSigningKeyId, DemoSecret);
+
+    public static KeyRiskEngine Engine() => new(DetectionPolicy.Default, Signer());
+}

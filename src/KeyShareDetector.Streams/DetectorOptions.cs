@@ -1,0 +1,62 @@
+using KeyShareDetector.Contracts;
+
+namespace KeyShareDetector.Streams;
+
+/// <summary>Topic names the detector reads and writes; defaults are the documented contract.</summary>
+public sealed record TopicNames
+{
+    public string Access { get; init; } = Topics.Access;
+    public string Orders { get; init; } = Topics.Orders;
+    public string Registry { get; init; } = Topics.Registry;
+    public string Lifecycle { get; init; } = Topics.Lifecycle;
+    public string Policy { get; init; } = Topics.Policy;
+    public string Enforcement { get; init; } = Topics.Enforcement;
+    public string EnforcementShadow { get; init; } = Topics.EnforcementShadow;
+    public string Alerts { get; init; } = Topics.Alerts;
+    public string Features { get; init; } = Topics.Features;
+    public string DeadLetters { get; init; } = Topics.DeadLetters;
+
+    /// <summary>Every name with the same suffix appended (tests sharing a real cluster use one per run).</summary>
+    public TopicNames WithSuffix(string suffix) => new()
+    {
+        Access = Access + suffix, Orders = Orders + suffix, Registry = Registry + suffix, Lifecycle = Lifecycle + suffix,
+        Policy = Policy + suffix, Enforcement = Enforcement + suffix, EnforcementShadow = EnforcementShadow + suffix,
+        Alerts = Alerts + suffix, Features = Features + suffix, DeadLetters = DeadLetters + suffix,
+    };
+}
+
+/// <summary>How the detector connects to Kafka and runs its stream threads.</summary>
+public sealed record DetectorOptions
+{
+    public string ApplicationId { get; init; } = "keyshare-detector";
+    public required string BootstrapServers { get; init; }
+    public TopicNames Topics { get; init; } = new();
+    /// <summary>Streamiz EXACTLY_ONCE (EOS v2) for Kafka-to-Kafka; at-least-once when false.</summary>
+    public bool ExactlyOnce { get; init; } = true;
+    public int StreamThreads { get; init; } = 1;
+    public int InputPartitions { get; init; } = 4;
+    /// <summary>Replication factor of our output and internal topics (3 in production).</summary>
+    public short ReplicationFactor { get; init; } = 1;
+    public string StateDir { get; init; } = Path.Combine(Path.GetTempPath(), "keyshare-state");
+    public int CommitIntervalMs { get; init; } = 100;
+    /// <summary>Extra librdkafka settings (SASL/SSL...) applied to every client.</summary>
+    public IReadOnlyDictionary<string, string> KafkaSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Name of the per-key state store; its changelog topic is "{ApplicationId}-{store}-changelog".</summary>
+    public const string KeyStateStore = "key-risk-state";
+
+    public string KeyStateChangelog => $"{ApplicationId}-{KeyStateStore}-changelog";
+
+    /// <summary>Every problem with the options, one line each, naming the setting.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(BootstrapServers)) errors.Add("Kafka:BootstrapServers is required");
+        if (string.IsNullOrWhiteSpace(ApplicationId)) errors.Add("ApplicationId must not be empty");
+        if (StreamThreads < 1) errors.Add("StreamThreads must be >= 1");
+        if (InputPartitions < 1) errors.Add("InputPartitions must be >= 1");
+        if (ReplicationFactor < 1) errors.Add("ReplicationFactor must be >= 1");
+        if (CommitIntervalMs < 1) errors.Add("CommitIntervalMs must be >= 1");
+        return errors;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+
+namespace KeyShareDetector.Streams.Observability;
+
+/// <summary>Counters the detector keeps while running; read by the CLI summary and, later, the metrics endpoint.</summary>
+/// <remarks>Thread-safe: stream threads increment, readers snapshot.</remarks>
+public sealed class DetectorMetrics
+{
+    private long _recordsIn;
+    private long _deadLetters;
+    private long _lateRecords;
+    private readonly ConcurrentDictionary<string, long> _commandsByAction = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _deadLettersByCode = new(StringComparer.Ordinal);
+
+    public long RecordsIn => Interlocked.Read(ref _recordsIn);
+    public long DeadLetters => Interlocked.Read(ref _deadLetters);
+    public long LateRecords => Interlocked.Read(ref _lateRecords);
+    public IReadOnlyDictionary<string, long> CommandsByAction => _commandsByAction;
+    public IReadOnlyDictionary<string, long> DeadLettersByCode => _deadLettersByCode;
+
+    public void RecordIn() => Interlocked.Increment(ref _recordsIn);
+
+    public void DeadLetter(string code)
+    {
+        Interlocked.Increment(ref _deadLetters);
+        _deadLettersByCode.AddOrUpdate(code, 1, static (_, n) => n + 1);
+    }
+
+    public void Late() => Interlocked.Increment(ref _lateRecords);
+
+    public void Command(string action) => _commandsByAction.AddOrUpdate(action, 1, static (_, n) => n + 1);
+}

@@ -1,0 +1,37 @@
+using KeyShareDetector.Contracts;
+using KeyShareDetector.Contracts.Wire;
+
+namespace KeyShareDetector.Streams;
+
+/// <summary>The codecs one detector instance uses: readers accept every wire format, writers use the configured one.</summary>
+public sealed class WireCodecs
+{
+    private WireCodecs(ContractCodec<AccessEvent> access, ContractCodec<EnforcementCommand> command, ContractCodec<DeadLetter> deadLetter)
+    {
+        Access = access;
+        Command = command;
+        DeadLetter = deadLetter;
+    }
+
+    public ContractCodec<AccessEvent> Access { get; }
+    public ContractCodec<EnforcementCommand> Command { get; }
+    public ContractCodec<DeadLetter> DeadLetter { get; }
+
+    /// <summary>Codecs without a schema registry (JSON or Avro single-object output).</summary>
+    public static WireCodecs Create(WireFormatKind output = WireFormatKind.Json) => new(
+        WireFormats.Create<AccessEvent>(output), WireFormats.Create<EnforcementCommand>(output), WireFormats.Create<DeadLetter>(output));
+
+    /// <summary>Codecs for the configured topics; with a registry, schema ids are registered or looked up now.</summary>
+    public static async Task<WireCodecs> CreateAsync(WireFormatOptions options, TopicNames topics, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        return new WireCodecs(
+            await WireFormats.CreateAsync<AccessEvent>(options, topics.Access, cancellationToken),
+            await WireFormats.CreateAsync<EnforcementCommand>(options, topics.Enforcement, cancellationToken),
+            await WireFormats.CreateAsync<DeadLetter>(options, topics.DeadLetters, cancellationToken));
+    }
+
+    public byte[] Write(EnforcementCommand command) => Command.Serialize(command);
+
+    public byte[] Write(DeadLetter deadLetter) => DeadLetter.Serialize(deadLetter);
+}

@@ -1,0 +1,51 @@
+using Confluent.Kafka;
+using KeyShareDetector.Streams;
+using KeyShareDetector.Streams.Embedded;
+using KeyShareDetector.Streams.Topology;
+
+namespace KeyShareDetector.Integration.Tests;
+
+public sealed class EmbeddedBrokerTests
+{
+    [Fact]
+    public async Task A_three_broker_cluster_lists_every_detector_topic_to_an_ordinary_client()
+    {
+        using var cluster = new EmbeddedKafkaCluster(brokers: 3);
+        var options = new DetectorOptions { BootstrapServers = cluster.BootstrapServers };
+        await cluster.EnsureAsync(DetectorTopology.RequiredTopics(options), CancellationToken.None);
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(3, metadata.Brokers.Count);
+        var names = metadata.Topics.Select(t => t.Topic).ToHashSet(StringComparer.Ordinal);
+        foreach (var spec in DetectorTopology.RequiredTopics(options)) Assert.Contains(spec.Name, names);
+        Assert.Equal(options.InputPartitions, metadata.Topics.Single(t => t.Topic == options.Topics.Access).Partitions.Count);
+        Assert.All(cluster.BootstrapServers.Split(','), s => Assert.StartsWith("127.0.0.1:", s, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_cluster_and_the_clients_share_one_copy_of_librdkafka()
+    {
+        using var cluster = new EmbeddedKafkaCluster();
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        producer.Produce("copy-check", new Message<Null, string> { Value = "x" });
+        producer.Flush(TimeSpan.FromSeconds(10));
+
+        var mapped = File.ReadLines("/proc/self/maps").Where(l => l.Contains("rdkafka", StringComparison.Ordinal) && l.Contains(".so", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf('/', StringComparison.Ordinal))..].Trim()).Distinct(StringComparer.Ordinal).ToList();
+        Assert.Single(mapped);
+        Assert.Equal(EmbeddedKafkaCluster.NativeLibraryPath, mapped[0]);
+    }
+
+    [Fact]
+    public async Task A_produce_error_injected_by_the_cluster_is_retried_by_the_client()
+    {
+        using var cluster = new EmbeddedKafkaCluster();
+        cluster.CreateTopic("faults", 1);
+        cluster.PushRequestErrors(0, ErrorCode.NotLeaderForPartition, ErrorCode.NotLeaderForPartition);
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, EnableIdempotence = true }).Build();
+        var report = await producer.ProduceAsync("faults", new Message<Null, string> { Value = "survives" });
+        Assert.Equal(PersistenceStatus.Persisted, report.Status);
+    }
+}

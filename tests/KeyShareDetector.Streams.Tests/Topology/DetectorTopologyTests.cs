@@ -1,0 +1,158 @@
+using System.Text;
+using KeyShareDetector.Contracts;
+using KeyShareDetector.Contracts.Wire;
+using KeyShareDetector.Detection;
+using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Policy;
+using KeyShareDetector.Streams.Observability;
+using KeyShareDetector.Streams.Topology;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Mock;
+using Streamiz.Kafka.Net.SerDes;
+
+namespace KeyShareDetector.Streams.Tests.Topology;
+
+public sealed class DetectorTopologyTests : IDisposable
+{
+    private const long T0 = 1_767_225_600_000;
+    private static readonly DateTime Epoch = DateTime.UnixEpoch;
+    private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "topology-test" };
+    private readonly CommandSigner _signer = new("test-key", Encoding.UTF8.GetBytes("topology-test-secret-123456"));
+    private readonly DetectorMetrics _metrics = new();
+    private readonly TopologyTestDriver _driver;
+    private readonly TestInputTopic<byte[], byte[]> _access;
+    private readonly TestOutputTopic<string, byte[]> _commands;
+    private readonly TestOutputTopic<string, byte[]> _dlq;
+
+    public DetectorTopologyTests()
+    {
+        var engine = new KeyRiskEngine(DetectionPolicy.Default, _signer);
+        var topology = DetectorTopology.Build(_options, engine, _metrics, WireCodecs.Create());
+        var config = new StreamConfig<StringSerDes, ByteArraySerDes>
+        {
+            ApplicationId = _options.ApplicationId,
+            BootstrapServers = _options.BootstrapServers,
+            DefaultTimestampExtractor = new RecordTimestampExtractor(),
+            Logger = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+        };
+        _driver = new TopologyTestDriver(topology, config);
+        _access = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
+        _commands = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Enforcement, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
+        _dlq = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.DeadLetters, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
+    }
+
+    public void Dispose() => _driver.Dispose();
+
+    private static AccessEvent Access(string key, string ip, long ts) => new()
+    {
+        EventId = $"{key}-{ts}", Ts = ts, ApiKeyId = key, AccountId = "acct-" + key, Ip = ip,
+        UserAgent = "ua", Endpoint = "/v1/orders",
+    };
+
+    private void Pipe(AccessEvent e, WireFormatKind format = WireFormatKind.Json, string? key = null) =>
+        Pipe(format == WireFormatKind.Json ? ContractCodecs.Access.SerializeJson(e) : ContractCodecs.Access.SerializeAvro(e), e.Ts, key ?? e.ApiKeyId);
+
+    private void Pipe(byte[] value, long ts, string? key) =>
+        _access.PipeInput(key is null ? null! : Encoding.UTF8.GetBytes(key), value, Epoch.AddMilliseconds(ts));
+
+    private List<EnforcementCommand> Commands() =>
+        _commands.ReadKeyValueList().Select(r => ContractCodecs.Command.Deserialize(r.Message.Value)).ToList();
+
+    private List<DeadLetter> DeadLetters() =>
+        _dlq.ReadKeyValueList().Select(r => ContractCodecs.DeadLetter.Deserialize(r.Message.Value)).ToList();
+
+    [Fact]
+    public void A_key_used_from_three_networks_gets_one_signed_WARN_with_its_evidence()
+    {
+        Pipe(Access("k1", "81.2.69.10", T0));
+        Pipe(Access("k1", "203.0.113.7", T0 + 10_000));
+        Pipe(Access("k1", "198.51.100.23", T0 + 20_000));
+        Pipe(Access("k1", "192.0.2.55", T0 + 30_000));
+
+        var c = Assert.Single(Commands());
+        Assert.Equal(EnforcementAction.WARN, c.Action);
+        Assert.Equal("k1", c.ApiKeyId);
+        Assert.Equal("IP_DIVERSITY", Assert.Single(c.Reasons).Code);
+        Assert.Contains("198.51.100.0/24", c.Reasons[0].Subjects);
+        Assert.True(_signer.Verify(c));
+    }
+
+    [Fact]
+    public void A_key_churning_inside_one_network_gets_no_command()
+    {
+        for (int i = 1; i <= 30; i++) Pipe(Access("k2", $"100.64.1.{i}", T0 + (i * 1000)));
+        Assert.Empty(Commands());
+    }
+
+    [Fact]
+    public void Avro_single_object_input_is_processed_like_JSON()
+    {
+        Pipe(Access("k3", "81.2.69.10", T0), WireFormatKind.Avro);
+        Pipe(Access("k3", "203.0.113.7", T0 + 1), WireFormatKind.Avro);
+        Pipe(Access("k3", "198.51.100.23", T0 + 2), WireFormatKind.Avro);
+        Assert.Single(Commands());
+    }
+
+    [Fact]
+    public void A_malformed_record_goes_to_the_DLQ_with_its_reason_and_coordinates_and_later_records_are_processed()
+    {
+        Pipe(Access("k4", "81.2.69.10", T0));
+        Pipe(Encoding.UTF8.GetBytes("{\"event_id\": \"broken\", "), T0 + 1, "k4");
+        Pipe(Access("k4", "203.0.113.7", T0 + 2));
+        Pipe(Access("k4", "198.51.100.23", T0 + 3));
+
+        var dead = Assert.Single(DeadLetters());
+        Assert.Equal(_options.Topics.Access, dead.SourceTopic);
+        Assert.Equal(1, dead.SourceOffset);
+        Assert.Equal("PARSE_ERROR", dead.ErrorCode);
+        Assert.False(string.IsNullOrWhiteSpace(dead.Reason));
+        Assert.Equal("{\"event_id\": \"broken\", ", Encoding.UTF8.GetString(dead.OriginalValue!));
+        Assert.Single(Commands());
+    }
+
+    [Theory]
+    [InlineData("not-an-ip", "INVALID_IP")]
+    [InlineData("300.1.1.1", "INVALID_IP")]
+    public void An_event_with_an_invalid_ip_is_dead_lettered(string ip, string code)
+    {
+        Pipe(Access("k5", ip, T0));
+        Assert.Equal(code, Assert.Single(DeadLetters()).ErrorCode);
+        Assert.Equal(1, _metrics.DeadLetters);
+    }
+
+    [Fact]
+    public void A_record_keyed_differently_from_its_payload_is_dead_lettered()
+    {
+        Pipe(Access("k6", "81.2.69.10", T0), key: "someone-else");
+        Assert.Equal("KEY_MISMATCH", Assert.Single(DeadLetters()).ErrorCode);
+    }
+
+    [Fact]
+    public void A_record_without_a_key_takes_the_payload_key()
+    {
+        Pipe(ContractCodecs.Access.SerializeJson(Access("k7", "81.2.69.10", T0)), T0, null);
+        Pipe(ContractCodecs.Access.SerializeJson(Access("k7", "203.0.113.7", T0 + 1)), T0 + 1, null);
+        Pipe(ContractCodecs.Access.SerializeJson(Access("k7", "198.51.100.23", T0 + 2)), T0 + 2, null);
+        Assert.Equal("k7", Assert.Single(Commands()).ApiKeyId);
+        Assert.Empty(DeadLetters());
+    }
+
+    [Fact]
+    public void The_topology_needs_exactly_the_internal_topics_that_are_provisioned()
+    {
+        var engine = new KeyRiskEngine(DetectionPolicy.Default, _signer);
+        var description = DetectorTopology.Build(_options, engine, new DetectorMetrics(), WireCodecs.Create()).Describe().ToString();
+        var provisioned = DetectorTopology.RequiredTopics(_options).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains(DetectorTopology.RekeyTopicName + "-repartition", description, StringComparison.Ordinal);
+        Assert.Contains($"{_options.ApplicationId}-{DetectorTopology.RekeyTopicName}-repartition", provisioned);
+        Assert.Contains(_options.KeyStateChangelog, provisioned);
+    }
+
+    [Fact]
+    public void Records_too_late_for_every_window_are_counted_not_used()
+    {
+        Pipe(Access("k8", "81.2.69.10", T0 + 3_600_000));
+        Pipe(Access("k8", "203.0.113.7", T0));
+        Assert.Equal(1, _metrics.LateRecords);
+    }
+}
