@@ -1,0 +1,46 @@
+# KeyShareDetector: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+# No MSBuild or compiler server is left behind after a target finishes.
+export MSBUILDDISABLENODEREUSE := 1
+export DOTNET_CLI_USE_MSBUILD_SERVER := 0
+export UseSharedCompilation := false
+
+CONFIG ?= Release
+DURATION ?= 45
+SEED ?= 1
+CLI := src/KeyShareDetector.Cli/bin/$(CONFIG)/net10.0/keyshare
+TEST_RESULTS ?= artifacts/test-results
+
+.PHONY: all restore build test demo dev-broker clean
+
+all: build
+
+restore:
+	dotnet restore KeyShareDetector.sln
+
+build: restore
+	dotnet build KeyShareDetector.sln -c $(CONFIG) --no-restore -nodeReuse:false
+
+# Runs every test project; the console summary of each is what .ci/run adds up.
+test: build
+	@rm -rf $(TEST_RESULTS); mkdir -p $(TEST_RESULTS)
+	@set -o pipefail; status=0; \
+	for p in tests/*/*.Tests.csproj; do \
+	  name=$$(basename $$p .csproj); \
+	  dotnet test $$p -c $(CONFIG) --no-build --logger "trx;LogFileName=$$name.trx" \
+	    --results-directory $(TEST_RESULTS) --blame-hang-timeout 5m 2>&1 | tee $(TEST_RESULTS)/$$name.log || status=1; \
+	done; \
+	dotnet build-server shutdown >/dev/null 2>&1 || true; \
+	exit $$status
+
+demo: build
+	$(CLI) demo --duration $(DURATION) --seed $(SEED)
+
+dev-broker: build
+	$(CLI) dev-broker
+
+clean:
+	rm -rf artifacts; dotnet clean KeyShareDetector.sln >/dev/null 2>&1 || true
