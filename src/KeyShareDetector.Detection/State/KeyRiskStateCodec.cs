@@ -1,7 +1,6 @@
 using System.Text;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Policy;
-using KeyShareDetector.Detection.Windows;
 
 namespace KeyShareDetector.Detection.State;
 
@@ -24,8 +23,8 @@ public static class KeyRiskStateCodec
             w.Write(s.Events);
             w.Write(s.LateRecords);
             w.Write((byte)s.Ladder);
-            WriteCounter(w, s.IpDiversity.Ips);
-            WriteCounter(w, s.IpDiversity.Prefixes);
+            s.IpDiversity.Ips.WriteTo(w);
+            s.IpDiversity.Prefixes.WriteTo(w);
         }
         return ms.ToArray();
     }
@@ -45,29 +44,8 @@ public static class KeyRiskStateCodec
             LateRecords = r.ReadInt64(),
             Ladder = (KeyState)r.ReadByte(),
         };
-        ReadCounter(r, s.IpDiversity.Ips);
-        ReadCounter(r, s.IpDiversity.Prefixes);
+        s.IpDiversity.Ips.ReadFrom(r);
+        s.IpDiversity.Prefixes.ReadFrom(r);
         return s;
-    }
-
-    private static void WriteCounter(BinaryWriter w, HoppingDistinctCounter c)
-    {
-        w.Write(c.Overflowed);
-        w.Write(c.TrackedMembers);
-        foreach (var (member, mask) in c.Entries)
-        {
-            w.Write(member);
-            w.Write(mask);
-        }
-    }
-
-    private static void ReadCounter(BinaryReader r, HoppingDistinctCounter c)
-    {
-        c.Overflowed = r.ReadBoolean();
-        int n = r.ReadInt32();
-        for (int i = 0; i < n; i++)
-        {
-            c.Restore(r.ReadString(), r.ReadUInt64());
-        }
     }
 }

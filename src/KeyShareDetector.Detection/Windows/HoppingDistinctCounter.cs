@@ -28,9 +28,30 @@ public sealed class HoppingDistinctCounter
 
     public int TrackedMembers => _members.Count;
 
-    internal IEnumerable<KeyValuePair<string, ulong>> Entries => _members;
+    /// <summary>Writes the counter for a state store (the caller writes the format version).</summary>
+    public void WriteTo(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Overflowed);
+        writer.Write(_members.Count);
+        foreach (var (member, mask) in _members)
+        {
+            writer.Write(member);
+            writer.Write(mask);
+        }
+    }
 
-    internal void Restore(string member, ulong mask) => _members[member] = mask;
+    /// <summary>Reads what <see cref="WriteTo"/> wrote into this (empty) counter.</summary>
+    public void ReadFrom(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        Overflowed = reader.ReadBoolean();
+        int n = reader.ReadInt32();
+        for (int i = 0; i < n; i++)
+        {
+            _members[reader.ReadString()] = reader.ReadUInt64();
+        }
+    }
 
     /// <summary>Records that <paramref name="member"/> was seen in <paramref name="bucket"/>.</summary>
     public void Add(string member, long bucket)
