@@ -21,6 +21,7 @@ public static class ContractSchemas
         [typeof(EnforcementCommand)] = "enforcement_command.avsc",
         [typeof(Alert)] = "alert.avsc",
         [typeof(DeadLetter)] = "dead_letter.avsc",
+        [typeof(FeatureSnapshot)] = "feature_snapshot.avsc",
     }.ToFrozenDictionary();
 
     /// <summary>The top-level contract types, each with its own .avsc file.</summary>

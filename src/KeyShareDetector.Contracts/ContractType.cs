@@ -59,12 +59,15 @@ internal sealed class ContractType<T>
                 "key lifecycle event", ContractJsonContext.Wire.KeyLifecycleEvent, ContractAvroCodecs.WriteKeyLifecycleEvent, ContractAvroCodecs.ReadKeyLifecycleEvent, static _ => null),
             var t when t == typeof(EnforcementCommand) => new ContractType<EnforcementCommand>(
                 "enforcement command", ContractJsonContext.Wire.EnforcementCommand, ContractAvroCodecs.WriteEnforcementCommand, ContractAvroCodecs.ReadEnforcementCommand,
-                static c => NullItemInReasons(c.Reasons)),
+                static c => NullItemInReasons(c.Reasons, "reasons")),
             var t when t == typeof(Alert) => new ContractType<Alert>(
                 "alert", ContractJsonContext.Wire.Alert, ContractAvroCodecs.WriteAlert, ContractAvroCodecs.ReadAlert,
                 static a => NullItem(a.Metrics, "metrics")),
             var t when t == typeof(DeadLetter) => new ContractType<DeadLetter>(
                 "dead letter", ContractJsonContext.Wire.DeadLetter, ContractAvroCodecs.WriteDeadLetter, ContractAvroCodecs.ReadDeadLetter, static _ => null),
+            var t when t == typeof(FeatureSnapshot) => new ContractType<FeatureSnapshot>(
+                "feature snapshot", ContractJsonContext.Wire.FeatureSnapshot, ContractAvroCodecs.WriteFeatureSnapshot, ContractAvroCodecs.ReadFeatureSnapshot,
+                static f => NullItem(f.Metrics, "metrics") ?? NullItemInReasons(f.Findings, "findings") ?? NullItem(f.CapsExceeded, "caps_exceeded")),
             _ => throw new NotSupportedException(
                 $"{typeof(T).Name} is not a top-level contract type; known: {string.Join(", ", ContractSchemas.Types.Select(t => t.Name))}"),
         };
@@ -78,7 +81,7 @@ internal sealed class ContractType<T>
         return index < 0 ? null : $"{field}[{index}]";
     }
 
-    private static string? NullItemInReasons(IReadOnlyList<Reason>? reasons)
+    private static string? NullItemInReasons(IReadOnlyList<Reason>? reasons, string field)
     {
         if (reasons is null)
         {
@@ -88,7 +91,7 @@ internal sealed class ContractType<T>
         int top = IndexOfNull(reasons);
         if (top >= 0)
         {
-            return $"reasons[{top}]";
+            return $"{field}[{top}]";
         }
 
         for (int i = 0; i < reasons.Count; i++)
@@ -96,13 +99,13 @@ internal sealed class ContractType<T>
             int index = IndexOfNull(reasons[i].Metrics);
             if (index >= 0)
             {
-                return $"reasons[{i}].metrics[{index}]";
+                return $"{field}[{i}].metrics[{index}]";
             }
 
             index = IndexOfNull(reasons[i].Subjects);
             if (index >= 0)
             {
-                return $"reasons[{i}].subjects[{index}]";
+                return $"{field}[{i}].subjects[{index}]";
             }
         }
 

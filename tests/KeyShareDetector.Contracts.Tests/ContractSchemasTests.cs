@@ -53,7 +53,7 @@ public sealed class ContractSchemasTests
         string[] mapped = [.. ContractSchemas.Types.Select(t => ContractSchemas.GetResourceName(t)["schemas/".Length..]).Order(StringComparer.Ordinal)];
 
         Assert.Equal(files, mapped);
-        Assert.Equal(7, mapped.Length);
+        Assert.Equal(8, mapped.Length);
         foreach (Type type in ContractSchemas.Types)
         {
             Assert.Equal(
@@ -178,6 +178,14 @@ public sealed class ContractSchemasTests
                 break;
             case double d:
                 Assert.Equal(d, avroDefault.Value<double>());
+                break;
+            case long l:
+                Assert.Equal(JTokenType.Integer, avroDefault.Type);
+                Assert.Equal(l, avroDefault.Value<long>());
+                break;
+            case int i:
+                Assert.Equal(JTokenType.Integer, avroDefault.Type);
+                Assert.Equal(i, avroDefault.Value<int>());
                 break;
             case bool b:
                 Assert.Equal(b, avroDefault.Value<bool>());

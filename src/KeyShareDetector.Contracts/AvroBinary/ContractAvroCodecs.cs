@@ -215,26 +215,68 @@ internal static class ContractAvroCodecs
         OriginalValue = r.ReadOptionalBytes("original_value"),
     };
 
-    private static void WriteReasonItem(ref AvroWriter w, Reason? reason, string field)
+    public static void WriteFeatureSnapshot(ref AvroWriter w, FeatureSnapshot f)
+    {
+        w.WriteString(f.ApiKeyId, "api_key_id");
+        w.WriteString(f.AccountId, "account_id");
+        w.WriteLong(f.Ts);
+        w.WriteLong(f.WindowStart);
+        w.WriteLong(f.WindowEnd);
+        w.WriteString(f.PolicyVersion, "policy_version");
+        w.WriteEnum(f.State, "state");
+        w.WriteDouble(f.RiskScore);
+        w.WriteArray(f.Metrics, "metrics", WriteMetricItem);
+        w.WriteArray(f.Findings, "findings", WriteFindingItem);
+        w.WriteLong(f.LateRecords);
+        w.WriteArray(f.CapsExceeded, "caps_exceeded", WriteStringItem);
+    }
+
+    public static FeatureSnapshot ReadFeatureSnapshot(ref AvroReader r) => new()
+    {
+        ApiKeyId = r.ReadString("api_key_id"),
+        AccountId = r.ReadString("account_id"),
+        Ts = r.ReadLong("ts"),
+        WindowStart = r.ReadLong("window_start"),
+        WindowEnd = r.ReadLong("window_end"),
+        PolicyVersion = r.ReadString("policy_version"),
+        State = r.ReadEnum<KeyState>("state"),
+        RiskScore = r.ReadDouble("risk_score"),
+        Metrics = r.ReadArray("metrics", ReadMetricItem),
+        Findings = r.ReadArray("findings", ReadFindingItem),
+        LateRecords = r.ReadLong("late_records"),
+        CapsExceeded = r.ReadArray("caps_exceeded", ReadStringItem),
+    };
+
+    // Reason lists: EnforcementCommand.reasons and FeatureSnapshot.findings. One item writer/reader per list, so
+    // that error messages name the list the bad item is in without building strings per record.
+    private static void WriteReasonItem(ref AvroWriter w, Reason? reason, string field) => WriteReason(ref w, reason, ReasonFields.Reasons);
+
+    private static Reason ReadReasonItem(ref AvroReader r, string field) => ReadReason(ref r, ReasonFields.Reasons);
+
+    private static void WriteFindingItem(ref AvroWriter w, Reason? reason, string field) => WriteReason(ref w, reason, ReasonFields.Findings);
+
+    private static Reason ReadFindingItem(ref AvroReader r, string field) => ReadReason(ref r, ReasonFields.Findings);
+
+    private static void WriteReason(ref AvroWriter w, Reason? reason, ReasonFields names)
     {
         if (reason is null)
         {
-            w.WriteString(null, "reasons[]");
+            w.WriteString(null, names.Item);
             return;
         }
 
-        w.WriteString(reason.Code, "reasons.code");
-        w.WriteString(reason.Summary, "reasons.summary");
-        w.WriteArray(reason.Metrics, "reasons.metrics", WriteMetricItem);
-        w.WriteArray(reason.Subjects, "reasons.subjects", WriteStringItem);
+        w.WriteString(reason.Code, names.Code);
+        w.WriteString(reason.Summary, names.Summary);
+        w.WriteArray(reason.Metrics, names.Metrics, WriteMetricItem);
+        w.WriteArray(reason.Subjects, names.Subjects, WriteStringItem);
     }
 
-    private static Reason ReadReasonItem(ref AvroReader r, string field) => new()
+    private static Reason ReadReason(ref AvroReader r, ReasonFields names) => new()
     {
-        Code = r.ReadString("reasons.code"),
-        Summary = r.ReadString("reasons.summary"),
-        Metrics = r.ReadArray("reasons.metrics", ReadMetricItem),
-        Subjects = r.ReadArray("reasons.subjects", ReadStringItem),
+        Code = r.ReadString(names.Code),
+        Summary = r.ReadString(names.Summary),
+        Metrics = r.ReadArray(names.Metrics, ReadMetricItem),
+        Subjects = r.ReadArray(names.Subjects, ReadStringItem),
     };
 
     private static void WriteMetricItem(ref AvroWriter w, Metric? metric, string field)
@@ -264,4 +306,31 @@ internal static class ContractAvroCodecs
 
     private static TEnum ReadEnumItem<TEnum>(ref AvroReader r, string field)
         where TEnum : struct, Enum => r.ReadEnum<TEnum>(field);
+
+    /// <summary>The field names error messages use inside one list of reasons, e.g. "findings.code".</summary>
+    private sealed class ReasonFields
+    {
+        public static readonly ReasonFields Reasons = new("reasons");
+
+        public static readonly ReasonFields Findings = new("findings");
+
+        private ReasonFields(string list)
+        {
+            Item = list + "[]";
+            Code = list + ".code";
+            Summary = list + ".summary";
+            Metrics = list + ".metrics";
+            Subjects = list + ".subjects";
+        }
+
+        public string Item { get; }
+
+        public string Code { get; }
+
+        public string Summary { get; }
+
+        public string Metrics { get; }
+
+        public string Subjects { get; }
+    }
 }

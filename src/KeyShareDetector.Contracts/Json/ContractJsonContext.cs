@@ -32,6 +32,7 @@ namespace KeyShareDetector.Contracts.Json;
 [JsonSerializable(typeof(EnforcementCommand))]
 [JsonSerializable(typeof(Alert))]
 [JsonSerializable(typeof(DeadLetter))]
+[JsonSerializable(typeof(FeatureSnapshot))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext
 {
     /// <summary>

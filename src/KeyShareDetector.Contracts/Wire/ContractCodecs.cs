@@ -19,4 +19,6 @@ public static class ContractCodecs
     public static ContractCodec<Alert> Alert { get; } = WireFormats.Create<Alert>();
 
     public static ContractCodec<DeadLetter> DeadLetter { get; } = WireFormats.Create<DeadLetter>();
+
+    public static ContractCodec<FeatureSnapshot> Features { get; } = WireFormats.Create<FeatureSnapshot>();
 }

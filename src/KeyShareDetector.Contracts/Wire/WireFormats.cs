@@ -2,7 +2,7 @@
 // ======================================================
 //
 // Every top-level contract type (AccessEvent, OrderEvent, KeyRegistryRecord, KeyLifecycleEvent,
-// EnforcementCommand, Alert, DeadLetter) travels as a Kafka value in one of three encodings:
+// EnforcementCommand, Alert, DeadLetter, FeatureSnapshot) travels as a Kafka value in one of three encodings:
 //
 //   JSON                    {"event_id":"e1","ts":1700000000000,...}   snake_case fields as in schemas/*.avsc,
 //                           enums as symbol names, null fields left out, fields in declaration order.
@@ -41,7 +41,7 @@
 //
 // Public API (namespace KeyShareDetector.Contracts.Wire unless noted):
 //   interface IWireFormat<T>          byte[] Serialize(T); T Deserialize(ReadOnlySpan<byte>)
-//   ContractCodecs.{Access, Order, Registry, Lifecycle, Command, Alert, DeadLetter}   default ContractCodec<T>s
+//   ContractCodecs.{Access, Order, Registry, Lifecycle, Command, Alert, DeadLetter, Features}   default ContractCodec<T>s
 //   ContractCodec<T> : IWireFormat<T> Format; Serialize (configured format); SerializeJson; SerializeAvro;
 //                                     Deserialize (auto-detect); Json; Avro
 //   WireFormats                       Create<T>(WireFormatKind = Json); CreateAsync<T>(WireFormatOptions, topic, ct);

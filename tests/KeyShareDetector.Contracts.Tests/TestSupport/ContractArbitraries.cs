@@ -180,4 +180,24 @@ public static class ContractArbitraries
             SourceTopic = topic, SourcePartition = partition, SourceOffset = offset, SourceTimestamp = timestamp, ErrorCode = errorCode,
             Reason = reason, OriginalKey = key, OriginalValue = value,
         }).ToArbitrary();
+
+    public static Arbitrary<FeatureSnapshot> FeatureSnapshots() => (
+        from apiKeyId in Text
+        from accountId in Text
+        from ts in Long
+        from windowStart in Long
+        from windowEnd in Long
+        from policyVersion in Text
+        from state in Enum<KeyState>()
+        from riskScore in Double
+        from metrics in ListOf(MetricGen)
+        from findings in ListOf(ReasonGen).Resize(4)
+        from lateRecords in Long
+        from capsExceeded in ListOf(Text)
+        select new FeatureSnapshot
+        {
+            ApiKeyId = apiKeyId, AccountId = accountId, Ts = ts, WindowStart = windowStart, WindowEnd = windowEnd,
+            PolicyVersion = policyVersion, State = state, RiskScore = riskScore, Metrics = metrics, Findings = findings,
+            LateRecords = lateRecords, CapsExceeded = capsExceeded,
+        }).ToArbitrary();
 }

@@ -197,6 +197,49 @@ internal static class Samples
         Reason = "empty",
     };
 
+    public static readonly FeatureSnapshot FeaturesFull = new()
+    {
+        ApiKeyId = "key-42",
+        AccountId = "acct-7",
+        Ts = 1_700_000_000_123,
+        WindowStart = 1_699_999_700_000,
+        WindowEnd = 1_700_000_000_000,
+        PolicyVersion = "policy-2024-05-01",
+        State = KeyState.REAUTH_REQUIRED,
+        RiskScore = 0.83,
+        Metrics =
+        [
+            new Metric { Name = "distinct_ips", Value = 17 },
+            new Metric { Name = "distinct_countries", Value = 4 },
+            new Metric { Name = "max_speed_kmh", Value = 135_000.5 },
+        ],
+        Findings =
+        [
+            new Reason
+            {
+                Code = "IMPOSSIBLE_TRAVEL",
+                Summary = "Two countries 9000 km apart within 4 minutes.",
+                Metrics = [new Metric { Name = "speed_kmh", Value = 135_000 }],
+                Subjects = ["203.0.113.9", "2001:db8::1", "AS64500"],
+            },
+            new Reason { Code = "CONCURRENT_SESSIONS", Summary = "5 sessions at once \"from\" é 中 😀." },
+        ],
+        LateRecords = 3,
+        CapsExceeded = ["distinct_ips", "sessions"],
+    };
+
+    public static readonly FeatureSnapshot FeaturesMinimal = new()
+    {
+        ApiKeyId = "key-43",
+        AccountId = "acct-8",
+        Ts = 0,
+        WindowStart = long.MinValue,
+        WindowEnd = long.MaxValue,
+        PolicyVersion = "",
+        State = KeyState.NORMAL,
+        RiskScore = 0,
+    };
+
     public static readonly IReadOnlyDictionary<string, Sample> All = new Sample[]
     {
         new Sample<AccessEvent>("access event, all optional fields set", AccessFull),
@@ -213,6 +256,8 @@ internal static class Samples
         new Sample<Alert>("alert, optional fields null", AlertMinimal),
         new Sample<DeadLetter>("dead letter, all optional fields set", DeadLetterFull),
         new Sample<DeadLetter>("dead letter, optional fields null", DeadLetterMinimal),
+        new Sample<FeatureSnapshot>("feature snapshot, all optional fields set", FeaturesFull),
+        new Sample<FeatureSnapshot>("feature snapshot, optional fields null", FeaturesMinimal),
     }.ToDictionary(s => s.Name);
 
     public static TheoryData<string> Names => [.. All.Keys];

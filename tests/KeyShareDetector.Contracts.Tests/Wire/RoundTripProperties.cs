@@ -32,6 +32,9 @@ public sealed class RoundTripProperties
     public void Any_dead_letter_round_trips_in_every_format(DeadLetter value) => AssertRoundTrips(value);
 
     [Property]
+    public void Any_feature_snapshot_round_trips_in_every_format(FeatureSnapshot value) => AssertRoundTrips(value);
+
+    [Property]
     public void A_corrupted_access_event_is_read_or_rejected_with_a_contract_exception(AccessEvent value, NonNegativeInt at, byte with) =>
         AssertCorruptionIsContained(value, at.Get, with);
 
@@ -41,6 +44,10 @@ public sealed class RoundTripProperties
 
     [Property]
     public void A_corrupted_key_registry_record_is_read_or_rejected_with_a_contract_exception(KeyRegistryRecord value, NonNegativeInt at, byte with) =>
+        AssertCorruptionIsContained(value, at.Get, with);
+
+    [Property]
+    public void A_corrupted_feature_snapshot_is_read_or_rejected_with_a_contract_exception(FeatureSnapshot value, NonNegativeInt at, byte with) =>
         AssertCorruptionIsContained(value, at.Get, with);
 
     [Property]
