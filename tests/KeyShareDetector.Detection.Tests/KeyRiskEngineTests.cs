@@ -32,8 +32,10 @@ public class KeyRiskEngineTests
         Assert.Equal(EnforcementAction.WARN, c.Action);
         Assert.Equal(KeyState.NORMAL, c.PreviousState);
         Assert.Equal(KeyState.WARNED, c.NewState);
-        var reason = Assert.Single(c.Reasons);
+        // The strongest contribution comes first; three (IP, agent) sessions in three networks also count.
+        var reason = c.Reasons[0];
         Assert.Equal("IP_DIVERSITY", reason.Code);
+        Assert.Equal(["IP_DIVERSITY", "CONCURRENT_SESSIONS"], c.Reasons.Select(r => r.Code));
         Assert.Equal(3, reason.Metrics.Single(m => m.Name == "distinct_prefixes").Value);
         Assert.Contains("203.0.113.0/24", reason.Subjects);
         Assert.Equal(T0 + 40_000, c.IssuedAt);

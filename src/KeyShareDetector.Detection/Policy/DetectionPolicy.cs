@@ -1,14 +1,20 @@
+using KeyShareDetector.Detection.Signals;
 using KeyShareDetector.Detection.Windows;
 
 namespace KeyShareDetector.Detection.Policy;
 
 /// <summary>Thresholds of the IP diversity rule; policy data, never constants in code.</summary>
+/// <remarks>"Networks" are ASNs when the geo lookup knows them, else /24 (IPv4) or /64 (IPv6) prefixes, so
+/// mobile churn inside one carrier ASN is one network. Traffic from a key's registered CIDRs is not counted.</remarks>
 public sealed record IpDiversityRule
 {
     public HoppingWindowSpec Window { get; init; } = new(SizeMs: 600_000, HopMs: 60_000, GraceMs: 30_000);
     public int MinDistinctIps { get; init; } = 3;
-    public int MinDistinctPrefixes { get; init; } = 3;
-    /// <summary>Cap on IPs (and prefixes) tracked per key so one hostile key cannot exhaust memory.</summary>
+    /// <summary>Distinct networks (ASN, else prefix) within one window needed to fire.</summary>
+    public int MinDistinctNetworks { get; init; } = 3;
+    /// <summary>Distinct countries within one window that fire on their own (with at least 2 networks).</summary>
+    public int MinDistinctCountries { get; init; } = 3;
+    /// <summary>Cap on IPs (and prefixes, networks) tracked exactly per key; beyond it a sketch estimates.</summary>
     public int MaxTrackedIps { get; init; } = 256;
     public double Weight { get; init; } = 60;
 }
@@ -24,6 +30,8 @@ public sealed record InputLimits
     public long MaxTs { get; init; } = 4_102_444_800_000;
     /// <summary>Largest accepted distance between the payload ts and the Kafka record timestamp.</summary>
     public long MaxRecordSkewMs { get; init; } = 24L * 3600 * 1000;
+    /// <summary>Most CIDRs one registry record may carry (exchanges allow 10-20).</summary>
+    public int MaxAllowlistEntries { get; init; } = 256;
 }
 
 /// <summary>The versioned policy the detector applies.</summary>
@@ -33,7 +41,15 @@ public sealed record DetectionPolicy
     /// <summary>Event time from which this version applies, epoch ms.</summary>
     public long EffectiveFrom { get; init; }
     public IpDiversityRule IpDiversity { get; init; } = new();
+    public UnregisteredAccessRule UnregisteredAccess { get; init; } = new();
+    public ImpossibleTravelRule ImpossibleTravel { get; init; } = new();
+    public ConcurrentSessionsRule ConcurrentSessions { get; init; } = new();
+    public FingerprintDiversityRule FingerprintDiversity { get; init; } = new();
     public InputLimits Limits { get; init; } = new();
+    /// <summary>A finding's strength counts at most this much in the risk score.</summary>
+    public double StrengthCap { get; init; } = 3;
+    /// <summary>Risk score at which a key is warned.</summary>
+    public double WarnScore { get; init; } = 50;
     /// <summary>How long after issue a command stays actionable, ms of event time.</summary>
     public long CommandTtlMs { get; init; } = 24L * 3600 * 1000;
 
@@ -46,9 +62,27 @@ public sealed record DetectionPolicy
         if (string.IsNullOrWhiteSpace(Version)) errors.Add("version: must not be empty");
         if (IpDiversity.Window.Validate() is { } w) errors.Add("ipDiversity.window: " + w);
         if (IpDiversity.MinDistinctIps < 2) errors.Add("ipDiversity.minDistinctIps: must be >= 2");
-        if (IpDiversity.MinDistinctPrefixes < 1) errors.Add("ipDiversity.minDistinctPrefixes: must be >= 1");
+        if (IpDiversity.MinDistinctNetworks < 2) errors.Add("ipDiversity.minDistinctNetworks: must be >= 2");
+        if (IpDiversity.MinDistinctCountries < 2) errors.Add("ipDiversity.minDistinctCountries: must be >= 2");
         if (IpDiversity.MaxTrackedIps < IpDiversity.MinDistinctIps) errors.Add("ipDiversity.maxTrackedIps: must be >= minDistinctIps");
+        errors.AddRange(UnregisteredAccess.Validate());
+        errors.AddRange(ImpossibleTravel.Validate());
+        errors.AddRange(ConcurrentSessions.Validate());
+        errors.AddRange(FingerprintDiversity.Validate());
+        if (StrengthCap <= 0) errors.Add("strengthCap: must be > 0");
+        if (WarnScore <= 0) errors.Add("warnScore: must be > 0");
         if (CommandTtlMs <= 0) errors.Add("commandTtlMs: must be > 0");
         return errors;
     }
+
+    /// <summary>The weight of a signal code in the risk score (0 for informational codes).</summary>
+    public double WeightOf(string code) => code switch
+    {
+        "IP_DIVERSITY" => IpDiversity.Weight,
+        "UNREGISTERED_IP" => UnregisteredAccess.Weight,
+        "IMPOSSIBLE_TRAVEL" => ImpossibleTravel.Weight,
+        "CONCURRENT_SESSIONS" => ConcurrentSessions.Weight,
+        "FINGERPRINT_INTERLEAVING" => FingerprintDiversity.Weight,
+        _ => 0,
+    };
 }

@@ -1,93 +1,125 @@
 using System.Globalization;
-using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Windows;
 
 namespace KeyShareDetector.Detection.Signals;
 
-/// <summary>Distinct IPs and network prefixes (/24, /64) one key used, per hopping window.</summary>
+/// <summary>Distinct IPs, prefixes (/24, /64), networks (ASN else prefix) and countries of one key, per hopping window.</summary>
 public sealed class IpDiversityAggregate
 {
+    private long _expiredThrough = long.MinValue;
+
     public IpDiversityAggregate(IpDiversityRule rule)
     {
+        ArgumentNullException.ThrowIfNull(rule);
         Window = rule.Window;
         Ips = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
         Prefixes = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
+        Networks = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
+        Countries = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
     }
 
     public HoppingWindowSpec Window { get; }
     public HoppingDistinctCounter Ips { get; }
     public HoppingDistinctCounter Prefixes { get; }
+    public HoppingDistinctCounter Networks { get; }
+    public HoppingDistinctCounter Countries { get; }
 
-    public void Add(string ip, string prefix, long bucket)
+    /// <summary>True when any counter hit its cap (evidence of a hostile or abused key).</summary>
+    public bool Overflowed => Ips.Overflowed || Prefixes.Overflowed || Networks.Overflowed || Countries.Overflowed;
+
+    /// <summary>Adds an access (not late: the caller checked) and appends a finding when a window crosses the thresholds.</summary>
+    public void OnAccess(AccessContext ctx, IpDiversityRule rule, long streamTime, List<SignalFinding> findings)
     {
-        Ips.Add(ip, bucket);
-        Prefixes.Add(prefix, bucket);
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(findings);
+        long newest = Window.BucketOf(streamTime);
+        if (newest != _expiredThrough)
+        {
+            long oldestLive = FloorDiv(streamTime - Window.SizeMs - Window.GraceMs, Window.HopMs) + 1;
+            Ips.Expire(oldestLive, newest);
+            Prefixes.Expire(oldestLive, newest);
+            Networks.Expire(oldestLive, newest);
+            Countries.Expire(oldestLive, newest);
+            _expiredThrough = newest;
+        }
+        // Traffic from the key's registered CIDRs or its platform's is expected to be diverse (multi-server bots).
+        if (ctx.Registered || ctx.PlatformTraffic) return;
+
+        long bucket = Window.BucketOf(ctx.Event.Ts);
+        Ips.Add(ctx.Event.Ip, bucket);
+        Prefixes.Add(ctx.Prefix, bucket);
+        Networks.Add(ctx.Network, bucket);
+        if (ctx.Geo.Country is { } country) Countries.Add(country, bucket);
+
+        if (Evaluate(rule, bucket, streamTime) is { } f) findings.Add(ToFinding(rule, f));
     }
 
-    public void Expire(long oldestLiveBucket, long newestBucket)
+    private Finding? Evaluate(IpDiversityRule rule, long bucket, long streamTime)
     {
-        Ips.Expire(oldestLiveBucket, newestBucket);
-        Prefixes.Expire(oldestLiveBucket, newestBucket);
-    }
-}
-
-/// <summary>What the IP diversity rule saw in the window that fired.</summary>
-public readonly record struct IpDiversityFinding(long WindowStart, long WindowEnd, int DistinctIps, int DistinctPrefixes);
-
-/// <summary>Fires when a key is used from too many networks within one window.</summary>
-public static class IpDiversitySignal
-{
-    public const string Code = "IP_DIVERSITY";
-    private const int SubjectCap = 16;
-
-    /// <summary>The earliest open window containing <paramref name="bucket"/> that crosses both thresholds, if any.</summary>
-    public static IpDiversityFinding? Evaluate(IpDiversityAggregate agg, IpDiversityRule rule, long bucket, long streamTime)
-    {
-        var spec = agg.Window;
-        int n = spec.BucketsPerWindow;
+        int n = Window.BucketsPerWindow;
         for (long start = bucket - n + 1; start <= bucket; start++)
         {
-            if (spec.IsClosed(start, streamTime)) continue;
-            int prefixes = agg.Prefixes.CountWindow(start);
-            if (prefixes < rule.MinDistinctPrefixes) continue;
-            int ips = agg.Ips.CountWindow(start);
+            if (Window.IsClosed(start, streamTime)) continue;
+            int networks = Networks.CountWindow(start);
+            if (networks < 2) continue;
+            int countries = Countries.CountWindow(start);
+            if (networks < rule.MinDistinctNetworks && countries < rule.MinDistinctCountries) continue;
+            int ips = Ips.CountWindow(start);
             if (ips < rule.MinDistinctIps) continue;
-            return new IpDiversityFinding(spec.WindowStart(start), spec.WindowEnd(start), ips, prefixes);
+            return new Finding(start, ips, Prefixes.CountWindow(start), networks, countries);
         }
         return null;
     }
 
-    /// <summary>The evidence for a finding: the numbers and the networks involved.</summary>
-    public static Reason ToReason(IpDiversityAggregate agg, IpDiversityRule rule, IpDiversityFinding f)
+    private SignalFinding ToFinding(IpDiversityRule rule, Finding f)
     {
-        long startBucket = agg.Window.BucketOf(f.WindowStart);
-        var subjects = new List<string>(agg.Prefixes.MembersOfWindow(startBucket, SubjectCap / 2));
-        subjects.AddRange(agg.Ips.MembersOfWindow(startBucket, SubjectCap / 2));
-        long minutes = (f.WindowEnd - f.WindowStart) / 60_000;
-        return new Reason
-        {
-            Code = Code,
-            Summary = string.Create(CultureInfo.InvariantCulture,
-                $"{f.DistinctIps} distinct IPs in {f.DistinctPrefixes} distinct networks (/24 or /64) within {minutes} min"),
-            Metrics =
-            [
-                new Metric { Name = "distinct_ips", Value = f.DistinctIps },
-                new Metric { Name = "distinct_prefixes", Value = f.DistinctPrefixes },
-                new Metric { Name = "min_distinct_ips", Value = rule.MinDistinctIps },
-                new Metric { Name = "min_distinct_prefixes", Value = rule.MinDistinctPrefixes },
-                new Metric { Name = "window_start", Value = f.WindowStart },
-                new Metric { Name = "window_end", Value = f.WindowEnd },
-                new Metric { Name = "ips_capped", Value = agg.Ips.Overflowed ? 1 : 0 },
-            ],
-            Subjects = subjects,
-        };
+        long start = Window.WindowStart(f.StartBucket);
+        long end = Window.WindowEnd(f.StartBucket);
+        var subjects = new List<string>(Evidence.SubjectCap);
+        subjects.AddRange(Networks.MembersOfWindow(f.StartBucket, 6));
+        subjects.AddRange(Countries.MembersOfWindow(f.StartBucket, 4));
+        subjects.AddRange(Ips.MembersOfWindow(f.StartBucket, 6));
+        double strength = Math.Max((double)f.Networks / rule.MinDistinctNetworks, (double)f.Countries / rule.MinDistinctCountries);
+        return new SignalFinding(IpDiversitySignal.Code, strength, start, end,
+            Evidence.Of(IpDiversitySignal.Code,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{f.Ips} distinct IPs in {f.Networks} distinct networks and {f.Countries} countries within {(end - start) / 60_000} min"),
+                [
+                    ("distinct_ips", f.Ips), ("distinct_prefixes", f.Prefixes), ("distinct_networks", f.Networks), ("distinct_countries", f.Countries),
+                    ("min_distinct_ips", rule.MinDistinctIps), ("min_distinct_networks", rule.MinDistinctNetworks),
+                    ("window_start", start), ("window_end", end), ("ips_capped", Ips.Overflowed ? 1 : 0),
+                ],
+                subjects));
     }
 
-    /// <summary>Risk contribution in [0, weight]: how far past the prefix threshold the window went.</summary>
-    public static double Score(IpDiversityRule rule, IpDiversityFinding f)
+    public void WriteTo(BinaryWriter w)
     {
-        double strength = Math.Min(1.0, (double)f.DistinctPrefixes / (2.0 * rule.MinDistinctPrefixes));
-        return Math.Round(rule.Weight * (0.5 + (0.5 * strength)), 4);
+        ArgumentNullException.ThrowIfNull(w);
+        w.Write(_expiredThrough);
+        Ips.WriteTo(w);
+        Prefixes.WriteTo(w);
+        Networks.WriteTo(w);
+        Countries.WriteTo(w);
     }
+
+    public void ReadFrom(BinaryReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        _expiredThrough = r.ReadInt64();
+        Ips.ReadFrom(r);
+        Prefixes.ReadFrom(r);
+        Networks.ReadFrom(r);
+        Countries.ReadFrom(r);
+    }
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
+
+    private readonly record struct Finding(long StartBucket, int Ips, int Prefixes, int Networks, int Countries);
+}
+
+/// <summary>Fires when a key is used from too many networks or countries within one window.</summary>
+public static class IpDiversitySignal
+{
+    public const string Code = "IP_DIVERSITY";
 }

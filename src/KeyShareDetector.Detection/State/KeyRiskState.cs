@@ -1,14 +1,21 @@
 using KeyShareDetector.Contracts;
+using KeyShareDetector.Detection.Net;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Signals;
 
 namespace KeyShareDetector.Detection.State;
 
-/// <summary>Everything the detector remembers about one API key: window aggregates and its rung on the ladder.</summary>
+/// <summary>A signal's latest finding, kept while it is recent enough to count in the risk score.</summary>
+public sealed record ActiveFinding(SignalFinding Finding, long SeenAt);
+
+/// <summary>Everything the detector remembers about one API key: its registry record, signal aggregates, active
+/// findings and its rung on the ladder.</summary>
 /// <remarks>Stream time is per key (the largest event time seen for it), so decisions do not depend on how
 /// keys are spread over partitions: a live run, a replay and a backtest agree.</remarks>
 public sealed class KeyRiskState
 {
+    private KeyRegistryRecord? _registry;
+
     public KeyRiskState(string apiKeyId, DetectionPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -20,11 +27,34 @@ public sealed class KeyRiskState
     public string AccountId { get; set; } = "";
     /// <summary>Largest event time seen for this key, epoch ms; long.MinValue before the first event.</summary>
     public long StreamTime { get; set; } = long.MinValue;
-    /// <summary>Newest bucket up to which expiry has run.</summary>
-    public long ExpiredThroughBucket { get; set; } = long.MinValue;
     public long Events { get; set; }
     /// <summary>Records that arrived after every window they belong to had closed (counted, reported, not used).</summary>
     public long LateRecords { get; set; }
     public KeyState Ladder { get; set; } = KeyState.NORMAL;
+    public double LastScore { get; set; }
+    /// <summary>Hop bucket of the last feature snapshot, so at most one routine snapshot per hop is emitted.</summary>
+    public long LastSnapshotBucket { get; set; } = long.MinValue;
+
+    /// <summary>The key as the exchange registered it; null until a registry record arrives.</summary>
+    public KeyRegistryRecord? Registry
+    {
+        get => _registry;
+        set
+        {
+            _registry = value;
+            Allowlist = value is null ? CidrSet.Empty : CidrSet.Parse(value.AllowedCidrs);
+        }
+    }
+
+    /// <summary>Parsed allowlist of <see cref="Registry"/> (derived, not stored).</summary>
+    public CidrSet Allowlist { get; private set; } = CidrSet.Empty;
+
     public IpDiversityAggregate IpDiversity { get; }
+    public UnregisteredAccessAggregate Unregistered { get; } = new();
+    public ImpossibleTravelAggregate Travel { get; } = new();
+    public ConcurrentSessionsAggregate Sessions { get; } = new();
+    public FingerprintDiversityAggregate Fingerprints { get; } = new();
+
+    /// <summary>Latest finding per signal code, in code order.</summary>
+    public SortedDictionary<string, ActiveFinding> Active { get; } = new(StringComparer.Ordinal);
 }

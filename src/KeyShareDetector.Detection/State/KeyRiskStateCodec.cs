@@ -1,30 +1,42 @@
 using System.Text;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Policy;
+using KeyShareDetector.Detection.Signals;
 
 namespace KeyShareDetector.Detection.State;
 
 /// <summary>Versioned binary encoding of <see cref="KeyRiskState"/> for state stores and changelogs.</summary>
 public static class KeyRiskStateCodec
 {
-    private const byte FormatV1 = 1;
+    private const byte FormatV2 = 2;
 
     public static byte[] Encode(KeyRiskState s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        using var ms = new MemoryStream(256);
+        using var ms = new MemoryStream(512);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(FormatV1);
+            w.Write(FormatV2);
             w.Write(s.ApiKeyId);
             w.Write(s.AccountId);
             w.Write(s.StreamTime);
-            w.Write(s.ExpiredThroughBucket);
             w.Write(s.Events);
             w.Write(s.LateRecords);
             w.Write((byte)s.Ladder);
-            s.IpDiversity.Ips.WriteTo(w);
-            s.IpDiversity.Prefixes.WriteTo(w);
+            w.Write(s.LastScore);
+            w.Write(s.LastSnapshotBucket);
+            WriteRegistry(w, s.Registry);
+            s.IpDiversity.WriteTo(w);
+            s.Unregistered.WriteTo(w);
+            s.Travel.WriteTo(w);
+            s.Sessions.WriteTo(w);
+            s.Fingerprints.WriteTo(w);
+            w.Write(s.Active.Count);
+            foreach (var (_, a) in s.Active)
+            {
+                WriteFinding(w, a.Finding);
+                w.Write(a.SeenAt);
+            }
         }
         return ms.ToArray();
     }
@@ -34,18 +46,110 @@ public static class KeyRiskStateCodec
         using var ms = new MemoryStream(data.ToArray(), writable: false);
         using var r = new BinaryReader(ms, Encoding.UTF8);
         byte format = r.ReadByte();
-        if (format != FormatV1) throw new InvalidDataException($"unknown key state format {format}");
+        if (format != FormatV2) throw new InvalidDataException($"unknown key state format {format}");
         var s = new KeyRiskState(r.ReadString(), policy)
         {
             AccountId = r.ReadString(),
             StreamTime = r.ReadInt64(),
-            ExpiredThroughBucket = r.ReadInt64(),
             Events = r.ReadInt64(),
             LateRecords = r.ReadInt64(),
             Ladder = (KeyState)r.ReadByte(),
+            LastScore = r.ReadDouble(),
+            LastSnapshotBucket = r.ReadInt64(),
         };
-        s.IpDiversity.Ips.ReadFrom(r);
-        s.IpDiversity.Prefixes.ReadFrom(r);
+        s.Registry = ReadRegistry(r);
+        s.IpDiversity.ReadFrom(r);
+        s.Unregistered.ReadFrom(r);
+        s.Travel.ReadFrom(r);
+        s.Sessions.ReadFrom(r);
+        s.Fingerprints.ReadFrom(r);
+        int n = r.ReadInt32();
+        for (int i = 0; i < n; i++)
+        {
+            var f = ReadFinding(r);
+            s.Active[f.Code] = new ActiveFinding(f, r.ReadInt64());
+        }
         return s;
+    }
+
+    private static void WriteRegistry(BinaryWriter w, KeyRegistryRecord? reg)
+    {
+        w.Write(reg is not null);
+        if (reg is null) return;
+        w.Write(reg.ApiKeyId);
+        w.Write(reg.AccountId);
+        w.Write(reg.AllowedCidrs.Count);
+        foreach (var c in reg.AllowedCidrs) w.Write(c);
+        w.Write(reg.Permissions.Count);
+        foreach (var p in reg.Permissions) w.Write((byte)p);
+        w.Write((byte)reg.Status);
+        w.Write(reg.CreatedAt);
+        w.Write(reg.ExpiresAt ?? long.MinValue);
+        w.Write(reg.PlatformId ?? "");
+    }
+
+    private static KeyRegistryRecord? ReadRegistry(BinaryReader r)
+    {
+        if (!r.ReadBoolean()) return null;
+        string key = r.ReadString();
+        string account = r.ReadString();
+        var cidrs = new string[r.ReadInt32()];
+        for (int i = 0; i < cidrs.Length; i++) cidrs[i] = r.ReadString();
+        var perms = new Permission[r.ReadInt32()];
+        for (int i = 0; i < perms.Length; i++) perms[i] = (Permission)r.ReadByte();
+        var status = (KeyStatus)r.ReadByte();
+        long created = r.ReadInt64();
+        long expires = r.ReadInt64();
+        string platform = r.ReadString();
+        return new KeyRegistryRecord
+        {
+            ApiKeyId = key, AccountId = account, AllowedCidrs = cidrs, Permissions = perms, Status = status, CreatedAt = created,
+            ExpiresAt = expires == long.MinValue ? null : expires, PlatformId = platform.Length == 0 ? null : platform,
+        };
+    }
+
+    internal static void WriteFinding(BinaryWriter w, SignalFinding f)
+    {
+        w.Write(f.Code);
+        w.Write(f.Strength);
+        w.Write(f.WindowStart);
+        w.Write(f.WindowEnd);
+        w.Write(f.Hard);
+        WriteReason(w, f.Reason);
+    }
+
+    internal static SignalFinding ReadFinding(BinaryReader r)
+    {
+        string code = r.ReadString();
+        double strength = r.ReadDouble();
+        long start = r.ReadInt64();
+        long end = r.ReadInt64();
+        bool hard = r.ReadBoolean();
+        return new SignalFinding(code, strength, start, end, ReadReason(r), hard);
+    }
+
+    internal static void WriteReason(BinaryWriter w, Reason reason)
+    {
+        w.Write(reason.Code);
+        w.Write(reason.Summary);
+        w.Write(reason.Metrics.Count);
+        foreach (var m in reason.Metrics)
+        {
+            w.Write(m.Name);
+            w.Write(m.Value);
+        }
+        w.Write(reason.Subjects.Count);
+        foreach (var s in reason.Subjects) w.Write(s);
+    }
+
+    internal static Reason ReadReason(BinaryReader r)
+    {
+        string code = r.ReadString();
+        string summary = r.ReadString();
+        var metrics = new Metric[r.ReadInt32()];
+        for (int i = 0; i < metrics.Length; i++) metrics[i] = new Metric { Name = r.ReadString(), Value = r.ReadDouble() };
+        var subjects = new string[r.ReadInt32()];
+        for (int i = 0; i < subjects.Length; i++) subjects[i] = r.ReadString();
+        return new Reason { Code = code, Summary = summary, Metrics = metrics, Subjects = subjects };
     }
 }

@@ -14,9 +14,9 @@ public static class AccessEventValidator
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(limits);
-        if (Id(e.EventId, "event_id", limits) is { } r1) return r1;
-        if (Id(e.ApiKeyId, "api_key_id", limits) is { } r2) return r2;
-        if (Id(e.AccountId, "account_id", limits) is { } r3) return r3;
+        if (InputValidators.Id(e.EventId, "event_id", limits) is { } r1) return r1;
+        if (InputValidators.Id(e.ApiKeyId, "api_key_id", limits) is { } r2) return r2;
+        if (InputValidators.Id(e.AccountId, "account_id", limits) is { } r3) return r3;
         if (e.SessionId is not null && e.SessionId.Length > limits.MaxIdLength)
             return new("FIELD_TOO_LONG", $"session_id longer than {limits.MaxIdLength} characters");
         if (e.UserAgent.Length > limits.MaxTextLength)
@@ -27,17 +27,6 @@ public static class AccessEventValidator
             return new("FIELD_TOO_LONG", $"tls_fingerprint longer than {limits.MaxTextLength} characters");
         if (e.Ip.Length > 45 || !IPAddress.TryParse(e.Ip, out _))
             return new("INVALID_IP", "ip is not an IPv4 or IPv6 address");
-        if (e.Ts < limits.MinTs || e.Ts > limits.MaxTs)
-            return new("TS_OUT_OF_RANGE", $"ts {e.Ts} is outside [{limits.MinTs}, {limits.MaxTs}] epoch ms");
-        if (Math.Abs(e.Ts - recordTimestamp) > limits.MaxRecordSkewMs)
-            return new("TS_SKEW", $"ts {e.Ts} is more than {limits.MaxRecordSkewMs} ms from the record timestamp {recordTimestamp}");
-        return null;
-    }
-
-    private static Rejection? Id(string value, string field, InputLimits limits)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return new("MISSING_FIELD", $"{field} is empty");
-        if (value.Length > limits.MaxIdLength) return new("FIELD_TOO_LONG", $"{field} longer than {limits.MaxIdLength} characters");
-        return null;
+        return InputValidators.Time(e.Ts, recordTimestamp, limits);
     }
 }

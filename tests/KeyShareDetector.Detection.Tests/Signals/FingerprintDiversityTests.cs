@@ -1,0 +1,58 @@
+using KeyShareDetector.Detection.Signals;
+using static KeyShareDetector.Detection.Tests.Signals.Ctx;
+
+namespace KeyShareDetector.Detection.Tests.Signals;
+
+public class FingerprintDiversityTests
+{
+    private static readonly FingerprintDiversityRule Rule = new();
+
+    private static List<SignalFinding> Run(IEnumerable<AccessContext> contexts)
+    {
+        var agg = new FingerprintDiversityAggregate();
+        var findings = new List<SignalFinding>();
+        foreach (var c in contexts) agg.OnAccess(c, Rule, findings);
+        return findings;
+    }
+
+    private static IEnumerable<AccessContext> Pattern(string pattern, Func<char, int, AccessContext> make) =>
+        pattern.Select((ch, i) => make(ch, i));
+
+    [Fact]
+    public void Two_clients_used_alternately_fire()
+    {
+        var f = Run(Pattern("AAABBBAAABBB", (ch, i) => Of("81.2.69.10", T0 + (i * 10_000), ua: ch == 'A' ? "python-requests/2.32" : "ccxt/4.4")));
+        Assert.Contains(f, x => x.Code == "FINGERPRINT_INTERLEAVING");
+    }
+
+    [Fact]
+    public void An_upgrade_that_changes_the_user_agent_once_does_not_fire()
+    {
+        Assert.Empty(Run(Pattern("AAAAAAABBBBBBB", (ch, i) => Of("81.2.69.10", T0 + (i * 10_000), ua: ch == 'A' ? "ccxt/4.3" : "ccxt/4.4"))));
+    }
+
+    [Fact]
+    public void Two_devices_with_the_same_user_agent_are_told_apart_by_their_clock_offsets()
+    {
+        var f = Run(Pattern("AAABBBAAABBB", (ch, i) =>
+        {
+            long ts = T0 + (i * 10_000);
+            return Of("81.2.69.10", ts, ua: "ccxt/4.4", clientTs: ch == 'A' ? ts - 300 : ts + 4_700);
+        }));
+        Assert.Contains(f, x => x.Code == "FINGERPRINT_INTERLEAVING");
+    }
+
+    [Fact]
+    public void A_one_off_request_from_another_client_is_not_a_stable_fingerprint()
+    {
+        Assert.Empty(Run(Pattern("AAAAABAAAAABAAAAA", (ch, i) => Of("81.2.69.10", T0 + (i * 10_000), ua: ch == 'A' ? "bot/1" : "curl/8"))));
+    }
+
+    [Fact]
+    public void Interleavings_older_than_the_lookback_do_not_count()
+    {
+        var early = Pattern("AAABBBAAA", (ch, i) => Of("81.2.69.10", T0 + (i * 10_000), ua: ch == 'A' ? "x/1" : "y/1"));
+        var late = Pattern("B", (_, i) => Of("81.2.69.10", T0 + Rule.LookbackMs + 200_000 + i, ua: "y/1"));
+        Assert.DoesNotContain(Run(early.Concat(late)).Skip(1), x => x.WindowEnd > T0 + Rule.LookbackMs);
+    }
+}
