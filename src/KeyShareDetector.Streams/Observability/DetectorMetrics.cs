@@ -18,7 +18,19 @@ public sealed class DetectorMetrics
     public IReadOnlyDictionary<string, long> CommandsByAction => _commandsByAction;
     public IReadOnlyDictionary<string, long> DeadLettersByCode => _deadLettersByCode;
 
-    public void RecordIn() => Interlocked.Increment(ref _recordsIn);
+    private readonly ConcurrentDictionary<string, long> _recordsByTopic = new(StringComparer.Ordinal);
+    private long _snapshots;
+
+    public IReadOnlyDictionary<string, long> RecordsByTopic => _recordsByTopic;
+    public long Snapshots => Interlocked.Read(ref _snapshots);
+
+    public void RecordIn(string topic)
+    {
+        Interlocked.Increment(ref _recordsIn);
+        _recordsByTopic.AddOrUpdate(topic, 1, static (_, n) => n + 1);
+    }
+
+    public void Snapshot() => Interlocked.Increment(ref _snapshots);
 
     public void DeadLetter(string code)
     {

@@ -1,5 +1,4 @@
 using KeyShareDetector.Contracts;
-using KeyShareDetector.Contracts.Wire;
 using KeyShareDetector.Detection;
 using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Provisioning;
@@ -14,10 +13,14 @@ namespace KeyShareDetector.Streams.Topology;
 
 /// <summary>
 /// The detector's Streamiz topology:
-/// access bytes -> parse/validate (bad -> DLQ) -> per-key state (windows, ladder) -> signed commands.
+/// access, orders, registry, lifecycle bytes -> parse/validate (bad -> DLQ) -> [keyless -> re-key] ->
+/// per-key state (signals, ladder) -> signed commands and feature snapshots.
 /// </summary>
 public static class DetectorTopology
 {
+    /// <summary>Name given to the repartition step of keyless records; Streamiz's topic is "{applicationId}-{name}-repartition".</summary>
+    public const string RekeyTopicName = "rekeyed-input";
+
     public static Streamiz.Kafka.Net.Stream.Topology Build(DetectorOptions options, KeyRiskEngine engine, DetectorMetrics metrics, WireCodecs codecs)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -26,11 +29,16 @@ public static class DetectorTopology
         var topics = options.Topics;
         var builder = new StreamBuilder();
 
-        var parsed = builder
-            .Stream<byte[], byte[]>(topics.Access, new ByteArraySerDes(), new ByteArraySerDes())
+        IKStream<string, InboundRecord> Parse(string topic, InputKind kind, string name) => builder
+            .Stream<byte[], byte[]>(topic, new ByteArraySerDes(), new ByteArraySerDes())
             .Transform(TransformerBuilder.New<byte[], byte[], string, InboundRecord>()
-                .Transformer<AccessRecordParser>(engine.Policy.Limits, codecs, metrics)
-                .Build(), "parse-access");
+                .Transformer<InputRecordParser>(kind, engine.Policy.Limits, metrics)
+                .Build(), name);
+
+        var parsed = Parse(topics.Access, InputKind.Access, "parse-access")
+            .Merge(Parse(topics.Orders, InputKind.Order, "parse-orders"), "merge-orders")
+            .Merge(Parse(topics.Registry, InputKind.Registry, "parse-registry"), "merge-registry")
+            .Merge(Parse(topics.Lifecycle, InputKind.Lifecycle, "parse-lifecycle"), "merge-lifecycle");
 
         var branches = parsed.Branch("route",
             (_, v, _) => v.DeadLetter is not null,
@@ -43,28 +51,39 @@ public static class DetectorTopology
 
         // Keyless records may sit on any partition: send them through a topic keyed by api key id so that all
         // of a key's records meet in one task. Keyed records (the contract) skip this hop.
-        var accessSerDes = new ContractSerDes<AccessEvent>(ContractCodecs.Access.SerializeAvro, b => ContractCodecs.Access.Deserialize(b));
         var rekeyed = branches[1]
-            .MapValues((v, _) => v.Access!, "rekey-access")
-            .Repartition(Repartitioned<string, AccessEvent>.As(RekeyTopicName).WithKeySerdes(new StringSerDes()).WithValueSerdes(accessSerDes));
+            .MapValues((v, _) => v.Input!, "rekey-input")
+            .Repartition(Repartitioned<string, KeyInput>.As(RekeyTopicName)
+                .WithKeySerdes(new StringSerDes())
+                .WithValueSerdes(new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode)));
 
         var store = Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(DetectorOptions.KeyStateStore), new StringSerDes(), new ByteArraySerDes())
             .WithLoggingEnabled(new Dictionary<string, string>());
 
-        branches[2]
-            .MapValues((v, _) => v.Access!, "keyed-access")
-            .Merge(rekeyed, "all-access")
-            .Transform(TransformerBuilder.New<string, AccessEvent, string, EnforcementCommand>()
+        var outputs = branches[2]
+            .MapValues((v, _) => v.Input!, "keyed-input")
+            .Merge(rekeyed, "all-input")
+            .Transform(TransformerBuilder.New<string, KeyInput, string, DetectorOutput>()
                 .Transformer<KeyRiskTransformer>(engine, metrics)
                 .StateStore(store)
-                .Build(), "key-risk")
+                .Build(), "key-risk");
+
+        outputs
+            .Filter((_, v, _) => v.Command is not null, "has-command")
+            .MapValues((v, _) => v.Command!, "command")
             .To(topics.Enforcement, new StringSerDes(), new ContractSerDes<EnforcementCommand>(codecs.Write, _ => throw new NotSupportedException()));
+
+        outputs
+            .Filter((_, v, _) => v.Snapshot is not null, "has-snapshot")
+            .MapValues((v, _) =>
+            {
+                metrics.Snapshot();
+                return v.Snapshot!;
+            }, "snapshot")
+            .To(topics.Features, new StringSerDes(), new ContractSerDes<FeatureSnapshot>(codecs.Write, _ => throw new NotSupportedException()));
 
         return builder.Build();
     }
-
-    /// <summary>Name given to the repartition step of keyless records; Streamiz's topic is "{applicationId}-{name}-repartition".</summary>
-    public const string RekeyTopicName = "rekeyed-access";
 
     /// <summary>Every topic the topology reads, writes or keeps state in; created before the stream starts.</summary>
     public static IReadOnlyList<TopicSpec> RequiredTopics(DetectorOptions options)
@@ -85,7 +104,7 @@ public static class DetectorTopology
             new TopicSpec(t.Alerts, 1, rf),
             new TopicSpec(t.Features, p, rf),
             new TopicSpec(t.DeadLetters, p, rf),
-            // Streamiz names its changelogs {applicationId}-{store}-changelog, one partition per input partition.
+            // Streamiz names internal topics {applicationId}-{name}-changelog / -repartition.
             new TopicSpec(options.KeyStateChangelog, p, rf, Compacted: true),
             new TopicSpec($"{options.ApplicationId}-{RekeyTopicName}-repartition", p, rf),
         ];

@@ -1,4 +1,3 @@
-using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection;
 using KeyShareDetector.Detection.State;
 using KeyShareDetector.Streams.Observability;
@@ -8,12 +7,14 @@ using Streamiz.Kafka.Net.Stream;
 
 namespace KeyShareDetector.Streams.Topology;
 
-/// <summary>Stateful stage: loads a key's state, applies the event through <see cref="KeyRiskEngine"/>, stores it back, emits commands.</summary>
-public sealed class KeyRiskTransformer : ITransformer<string, AccessEvent, string, EnforcementCommand>
+/// <summary>Stateful stage: loads a key's state, applies the input through <see cref="KeyRiskEngine"/>, stores it
+/// back, and forwards the command and feature snapshot the engine produced.</summary>
+public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, DetectorOutput>
 {
     private readonly KeyRiskEngine _engine;
     private readonly DetectorMetrics _metrics;
     private IKeyValueStore<string, byte[]>? _store;
+    private ProcessorContext<string, DetectorOutput>? _context;
 
     /// <summary>
     /// Streamiz's builder needs a parameterless constructor and makes one unused instance with it; every
@@ -31,25 +32,41 @@ public sealed class KeyRiskTransformer : ITransformer<string, AccessEvent, strin
         _metrics = metrics;
     }
 
-    public void Init(ProcessorContext<string, EnforcementCommand> context)
+    public void Init(ProcessorContext<string, DetectorOutput> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _context = context;
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(DetectorOptions.KeyStateStore);
     }
 
-    public Record<string, EnforcementCommand> Process(Record<string, AccessEvent> record)
+    public Record<string, DetectorOutput> Process(Record<string, KeyInput> record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var access = record.Value;
         var store = _store!;
         var bytes = store.Get(record.Key);
         var state = bytes is null ? _engine.NewState(record.Key) : KeyRiskStateCodec.Decode(bytes, _engine.Policy);
-        var outcome = _engine.OnAccess(state, access);
+        var input = record.Value;
+        var outcome = EngineOutcome.None;
+        switch (input.Kind)
+        {
+            case InputKind.Access:
+                outcome = _engine.OnAccess(state, input.Access!);
+                break;
+            case InputKind.Registry:
+                _engine.OnRegistry(state, input.Registry!);
+                break;
+            case InputKind.RegistryDeleted:
+                state.Registry = null;
+                break;
+            default:
+                // Orders and lifecycle feedback are wired in with their signals and the ladder.
+                break;
+        }
         store.Put(record.Key, KeyRiskStateCodec.Encode(state));
         if (outcome.Late) _metrics.Late();
-        if (outcome.Command is not { } command) return null!;
-        _metrics.Command(command.Action.ToString());
-        return Record<string, EnforcementCommand>.Create(record.Key, command);
+        if (outcome.Command is { } command) _metrics.Command(command.Action.ToString());
+        if (outcome.Command is null && outcome.Snapshot is null) return null!;
+        return Record<string, DetectorOutput>.Create(record.Key, new DetectorOutput(outcome.Command, outcome.Snapshot));
     }
 
     public void Close()

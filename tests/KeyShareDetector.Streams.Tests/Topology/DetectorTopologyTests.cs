@@ -23,6 +23,8 @@ public sealed class DetectorTopologyTests : IDisposable
     private readonly TestInputTopic<byte[], byte[]> _access;
     private readonly TestOutputTopic<string, byte[]> _commands;
     private readonly TestOutputTopic<string, byte[]> _dlq;
+    private readonly TestOutputTopic<string, byte[]> _features;
+    private readonly TestInputTopic<byte[], byte[]> _registry;
 
     public DetectorTopologyTests()
     {
@@ -39,6 +41,8 @@ public sealed class DetectorTopologyTests : IDisposable
         _access = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
         _commands = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Enforcement, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
         _dlq = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.DeadLetters, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
+        _features = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Features, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
+        _registry = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Registry, new ByteArraySerDes(), new ByteArraySerDes());
     }
 
     public void Dispose() => _driver.Dispose();
@@ -72,7 +76,7 @@ public sealed class DetectorTopologyTests : IDisposable
         var c = Assert.Single(Commands());
         Assert.Equal(EnforcementAction.WARN, c.Action);
         Assert.Equal("k1", c.ApiKeyId);
-        Assert.Equal("IP_DIVERSITY", Assert.Single(c.Reasons).Code);
+        Assert.Equal("IP_DIVERSITY", c.Reasons[0].Code);
         Assert.Contains("198.51.100.0/24", c.Reasons[0].Subjects);
         Assert.True(_signer.Verify(c));
     }
@@ -146,6 +150,51 @@ public sealed class DetectorTopologyTests : IDisposable
         Assert.Contains(DetectorTopology.RekeyTopicName + "-repartition", description, StringComparison.Ordinal);
         Assert.Contains($"{_options.ApplicationId}-{DetectorTopology.RekeyTopicName}-repartition", provisioned);
         Assert.Contains(_options.KeyStateChangelog, provisioned);
+    }
+
+    private void Register(string key, params string[] cidrs) =>
+        _registry.PipeInput(Encoding.UTF8.GetBytes(key), ContractCodecs.Registry.SerializeJson(new KeyRegistryRecord
+        {
+            ApiKeyId = key, AccountId = "acct-" + key, AllowedCidrs = cidrs, Permissions = [Permission.READ, Permission.TRADE], CreatedAt = T0 - 1000,
+        }), Epoch.AddMilliseconds(T0 - 1000));
+
+    [Fact]
+    public void A_bot_on_its_registered_cidrs_in_three_networks_gets_no_command()
+    {
+        Register("bot", "81.2.69.0/24", "203.0.113.0/24", "198.51.100.0/24");
+        Pipe(Access("bot", "81.2.69.10", T0));
+        Pipe(Access("bot", "203.0.113.7", T0 + 1));
+        Pipe(Access("bot", "198.51.100.23", T0 + 2));
+        Assert.Empty(Commands());
+    }
+
+    [Fact]
+    public void Use_from_outside_the_registered_cidrs_is_evidence_in_the_feature_snapshot()
+    {
+        Register("k10", "81.2.69.0/24");
+        Pipe(Access("k10", "81.2.69.10", T0));
+        Pipe(Access("k10", "203.0.113.7", T0 + 1) with { Endpoint = "/v1/orders" });
+        var snapshots = _features.ReadKeyValueList().Select(r => ContractCodecs.Features.Deserialize(r.Message.Value)).ToList();
+        Assert.Contains(snapshots, s => s.Findings.Any(f => f.Code == "UNREGISTERED_IP" && f.Subjects.Contains("203.0.113.7")));
+        Assert.All(snapshots, s => Assert.Equal("k10", s.ApiKeyId));
+    }
+
+    [Fact]
+    public void A_registry_tombstone_removes_the_allowlist()
+    {
+        Register("k11", "81.2.69.0/24");
+        _registry.PipeInput(Encoding.UTF8.GetBytes("k11"), null!, Epoch.AddMilliseconds(T0));
+        Pipe(Access("k11", "203.0.113.7", T0 + 1));
+        var last = ContractCodecs.Features.Deserialize(_features.ReadKeyValueList().Last().Message.Value);
+        Assert.DoesNotContain(last.Findings, f => f.Code == "UNREGISTERED_IP");
+        Assert.Empty(DeadLetters());
+    }
+
+    [Fact]
+    public void A_registry_record_with_an_invalid_cidr_is_dead_lettered()
+    {
+        Register("k12", "81.2.69.0/33");
+        Assert.Equal("INVALID_CIDR", Assert.Single(DeadLetters()).ErrorCode);
     }
 
     [Fact]
