@@ -24,6 +24,10 @@ public sealed class KeyRiskEngine
 
     private readonly CommandSigner _signer;
     private readonly IGeoLookup? _geo;
+    private readonly Net.CidrSet _allowedCidrs;
+    private readonly HashSet<string> _allowedKeys;
+    private readonly HashSet<string> _allowedAccounts;
+    private readonly HashSet<string> _allowedPlatforms;
 
     public KeyRiskEngine(DetectionPolicy policy, CommandSigner signer, IGeoLookup? geo = null)
     {
@@ -33,9 +37,16 @@ public sealed class KeyRiskEngine
         Policy = policy;
         _signer = signer;
         _geo = geo;
+        _allowedCidrs = Net.CidrSet.Parse(policy.Allowlists.Cidrs);
+        _allowedKeys = new HashSet<string>(policy.Allowlists.Keys, StringComparer.Ordinal);
+        _allowedAccounts = new HashSet<string>(policy.Allowlists.Accounts, StringComparer.Ordinal);
+        _allowedPlatforms = new HashSet<string>(policy.Allowlists.Platforms, StringComparer.Ordinal);
     }
 
     public DetectionPolicy Policy { get; }
+
+    /// <summary>Signs commands; the breaker stage re-signs the ones it downgrades.</summary>
+    public CommandSigner Signer => _signer;
 
     public KeyRiskState NewState(string apiKeyId) => new(apiKeyId, Policy);
 
@@ -83,7 +94,7 @@ public sealed class KeyRiskEngine
         string prefix = IpPrefix.NetworkOf(e.Ip) ?? e.Ip;
         string network = geo.Asn is { } asn ? "AS" + asn.ToString(System.Globalization.CultureInfo.InvariantCulture) : prefix;
         bool hasAllowlist = !state.Allowlist.IsEmpty;
-        bool registered = hasAllowlist && state.Allowlist.Contains(address);
+        bool registered = (hasAllowlist && state.Allowlist.Contains(address)) || _allowedCidrs.Contains(address);
         bool platform = registered && state.Registry?.PlatformId is not null;
         return new AccessContext(e, address, prefix, network, geo, hasAllowlist, registered, platform, e.Permission ?? PermissionOf(e.Endpoint));
     }
@@ -97,9 +108,49 @@ public sealed class KeyRiskEngine
         return Permission.READ;
     }
 
+    /// <summary>Feedback from the exchange backend: completed re-authentication, rotation, revocation, creation.</summary>
+    public EngineOutcome OnLifecycle(KeyRiskState state, KeyLifecycleEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(e);
+        state.StreamTime = Math.Max(state.StreamTime, e.Ts);
+        if (e.Kind == LifecycleKind.KEY_CREATED)
+        {
+            // A (re)created key starts clean: only its registration survives.
+            var registry = state.Registry;
+            var fresh = NewState(state.ApiKeyId);
+            state.ResetFrom(fresh);
+            state.Registry = registry;
+        }
+        var step = EscalationLadder.OnLifecycle(state.Ladder, Policy.Ladder, e.Kind, e.Ts);
+        if (e.Kind == LifecycleKind.REAUTH_COMPLETED && step is not null)
+        {
+            // The owner proved who they are: evidence so far is answered; probation watches what comes next.
+            state.Active.Clear();
+        }
+        return step is null ? EngineOutcome.None : new EngineOutcome(null, false, Snapshot(state, e.Ts, state.LastScore));
+    }
+
+    /// <summary>The breaker downgraded this key's REVOKE to REAUTH: the ladder takes the rung the exchange was told.</summary>
+    public void OnDowngrade(KeyRiskState state, KeyState applied)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Ladder.State > applied) state.Ladder.State = applied;
+        if (state.Ladder.EpisodePeak > applied) state.Ladder.EpisodePeak = applied;
+    }
+
+    private bool Exempt(KeyRiskState state) =>
+        _allowedKeys.Contains(state.ApiKeyId) || _allowedAccounts.Contains(state.AccountId) ||
+        (state.Registry?.PlatformId is { } p && _allowedPlatforms.Contains(p));
+
     private EngineOutcome Decide(KeyRiskState state, long ts, List<SignalFinding> findings)
     {
-        foreach (var f in findings) state.Active[f.Code] = new ActiveFinding(f, ts);
+        var ladder = state.Ladder;
+        foreach (var f in findings)
+        {
+            state.Active[f.Code] = new ActiveFinding(f, ts);
+            if (Policy.WeightOf(f.Code) > 0) ladder.LastEvidenceAt = Math.Max(ladder.LastEvidenceAt, ts);
+        }
         List<string>? stale = null;
         foreach (var (code, a) in state.Active)
         {
@@ -109,25 +160,34 @@ public sealed class KeyRiskEngine
 
         double score = 0;
         ActiveFinding? lead = null;
-        double leadContribution = -1;
+        double leadContribution = 0;
+        bool fresh = false;
+        KeyState? hardJump = null;
         foreach (var (code, a) in state.Active)
         {
             double contribution = Contribution(a.Finding);
+            if (contribution <= 0) continue;
             score += contribution;
             if (contribution > leadContribution)
             {
                 lead = a;
                 leadContribution = contribution;
             }
+            if (a.SeenAt > ladder.LastTransitionAt) fresh = true;
+            if (a.Finding.Hard && Policy.Ladder.HardEvidenceJumps.TryGetValue(code, out var jump) && (hardJump is null || jump > hardJump)) hardJump = jump;
         }
         score = Math.Round(score, 4);
         state.LastScore = score;
 
+        EscalationLadder.Decay(ladder, Policy.Ladder, ts);
         EnforcementCommand? command = null;
-        if (score >= Policy.WarnScore && state.Ladder < KeyState.WARNED && lead is not null)
+        if (lead is not null && !Exempt(state))
         {
-            command = Command(state, EnforcementAction.WARN, KeyState.WARNED, ts, score, lead.Finding);
-            state.Ladder = KeyState.WARNED;
+            var previous = ladder.State;
+            if (EscalationLadder.Evaluate(ladder, Policy.Ladder, score, ts, fresh, hardJump) is { Action: { } action } step)
+            {
+                command = Command(state, action, previous, step.To, ts, score, lead.Finding);
+            }
         }
 
         long bucket = Policy.IpDiversity.Window.BucketOf(state.StreamTime);
@@ -154,7 +214,7 @@ public sealed class KeyRiskEngine
         return list.Select(a => a.Finding.Reason).ToList();
     }
 
-    private EnforcementCommand Command(KeyRiskState state, EnforcementAction action, KeyState next, long ts, double score, SignalFinding lead)
+    private EnforcementCommand Command(KeyRiskState state, EnforcementAction action, KeyState previous, KeyState next, long ts, double score, SignalFinding lead)
     {
         var command = new EnforcementCommand
         {
@@ -166,8 +226,9 @@ public sealed class KeyRiskEngine
             PolicyVersion = Policy.Version,
             RiskScore = score,
             Reasons = Reasons(state),
-            PreviousState = state.Ladder,
+            PreviousState = previous,
             NewState = next,
+            Shadow = Policy.Shadow,
             ExpiresAt = ts + Policy.CommandTtlMs,
             WindowStart = lead.WindowStart,
             WindowEnd = lead.WindowEnd,
@@ -193,7 +254,7 @@ public sealed class KeyRiskEngine
             WindowStart = window.WindowStart(start),
             WindowEnd = window.WindowEnd(start),
             PolicyVersion = Policy.Version,
-            State = state.Ladder,
+            State = state.Ladder.State,
             RiskScore = score,
             Metrics =
             [

@@ -47,6 +47,12 @@ public sealed record DetectorOptions
 
     public string KeyStateChangelog => $"{ApplicationId}-{KeyStateStore}-changelog";
 
+    /// <summary>Store of the fleet-wide revoke breaker (one partition).</summary>
+    public const string BreakerStore = "breaker-state";
+
+    /// <summary>Internal topic carrying breaker downgrades back to the per-key stage.</summary>
+    public string LadderFeedbackTopic => $"{ApplicationId}-ladder-feedback";
+
     /// <summary>Every problem with the options, one line each, naming the setting.</summary>
     public IReadOnlyList<string> Validate()
     {

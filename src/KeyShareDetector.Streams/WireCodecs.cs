@@ -41,4 +41,6 @@ public sealed class WireCodecs
     public byte[] Write(DeadLetter deadLetter) => DeadLetter.Serialize(deadLetter);
 
     public byte[] Write(FeatureSnapshot snapshot) => Features.Serialize(snapshot);
+
+    public byte[] Write(Alert alert) => ContractCodecs.Alert.SerializeJson(alert);
 }

@@ -77,12 +77,15 @@ public sealed class DetectorEndToEndTests(KafkaEnvironment kafka)
 
         await Eventually.WaitAsync(() => run.Service.Metrics.RecordsIn >= traffic.Events.Count, Deadline, "detector read every event");
         var lent = traffic.Labels.Where(l => l.Population == Populations.Lent).Select(l => l.ApiKeyId).Order(StringComparer.Ordinal).ToList();
+        // Read until every command the detector counted is there and each lent key has one.
         var records = TopicReader.ReadUntil(kafka.BootstrapServers, run.Options.Topics.Enforcement, run.Options.InputPartitions,
-            r => r.Count >= lent.Count, Deadline);
-        var warned = records.Select(r => ContractCodecs.Command.Deserialize(r.Message.Value))
-            .Where(c => c.Action == EnforcementAction.WARN).Select(c => c.ApiKeyId).Order(StringComparer.Ordinal).ToList();
+            r => r.Count >= run.Service.Metrics.CommandsByAction.Values.Sum() &&
+                 lent.All(k => r.Any(x => x.Message.Key == k)), Deadline);
+        var commands = records.Select(r => ContractCodecs.Command.Deserialize(r.Message.Value)).ToList();
+        string seen = string.Join("; ", commands.Select(c => $"{c.ApiKeyId} {c.Action}"));
 
-        Assert.Equal(lent, warned);
+        Assert.True(lent.SequenceEqual(commands.Select(c => c.ApiKeyId).Distinct().Order(StringComparer.Ordinal)), "actioned keys differ from the lent keys: " + seen);
+        Assert.All(lent, k => Assert.Equal(EnforcementAction.WARN, commands.First(c => c.ApiKeyId == k).Action));
         Assert.Equal(0, run.Service.Metrics.DeadLetters);
     }
 }

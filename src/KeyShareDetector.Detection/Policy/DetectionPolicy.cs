@@ -1,3 +1,4 @@
+using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Signals;
 using KeyShareDetector.Detection.Windows;
 
@@ -34,6 +35,30 @@ public sealed record InputLimits
     public int MaxAllowlistEntries { get; init; } = 256;
 }
 
+/// <summary>Keys, accounts, networks and platforms the policy never acts on (safety valve for known good actors).</summary>
+public sealed record PolicyAllowlists
+{
+    public IReadOnlyList<string> Keys { get; init; } = [];
+    public IReadOnlyList<string> Accounts { get; init; } = [];
+    /// <summary>Traffic from these CIDRs counts as registered for every key (e.g. the exchange's own egress).</summary>
+    public IReadOnlyList<string> Cidrs { get; init; } = [];
+    /// <summary>Registered platforms (registry platform_id) whose keys are never acted on.</summary>
+    public IReadOnlyList<string> Platforms { get; init; } = [];
+}
+
+/// <summary>Fleet-wide revoke-rate breaker: above <see cref="MaxRevokes"/> in <see cref="WindowMs"/> of event time, downgrade to REAUTH.</summary>
+public sealed record BreakerRule
+{
+    public int MaxRevokes { get; init; } = 20;
+    public long WindowMs { get; init; } = 600_000;
+
+    public IEnumerable<string> Validate()
+    {
+        if (MaxRevokes < 0) yield return "breaker.maxRevokes: must be >= 0";
+        if (WindowMs <= 0) yield return "breaker.windowMs: must be > 0";
+    }
+}
+
 /// <summary>The versioned policy the detector applies.</summary>
 public sealed record DetectionPolicy
 {
@@ -48,8 +73,11 @@ public sealed record DetectionPolicy
     public InputLimits Limits { get; init; } = new();
     /// <summary>A finding's strength counts at most this much in the risk score.</summary>
     public double StrengthCap { get; init; } = 3;
-    /// <summary>Risk score at which a key is warned.</summary>
-    public double WarnScore { get; init; } = 50;
+    public LadderRule Ladder { get; init; } = new();
+    public PolicyAllowlists Allowlists { get; init; } = new();
+    public BreakerRule Breaker { get; init; } = new();
+    /// <summary>Shadow (dry-run) mode: commands are marked shadow and go to the shadow topic, never to the live one.</summary>
+    public bool Shadow { get; init; }
     /// <summary>How long after issue a command stays actionable, ms of event time.</summary>
     public long CommandTtlMs { get; init; } = 24L * 3600 * 1000;
 
@@ -70,7 +98,11 @@ public sealed record DetectionPolicy
         errors.AddRange(ConcurrentSessions.Validate());
         errors.AddRange(FingerprintDiversity.Validate());
         if (StrengthCap <= 0) errors.Add("strengthCap: must be > 0");
-        if (WarnScore <= 0) errors.Add("warnScore: must be > 0");
+        errors.AddRange(Ladder.Validate());
+        errors.AddRange(Breaker.Validate());
+        var invalid = new List<string>();
+        Net.CidrSet.Parse(Allowlists.Cidrs, invalid);
+        foreach (var c in invalid) errors.Add($"allowlists.cidrs: '{c}' is not a CIDR");
         if (CommandTtlMs <= 0) errors.Add("commandTtlMs: must be > 0");
         return errors;
     }

@@ -1,4 +1,5 @@
 using KeyShareDetector.Contracts;
+using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Net;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Signals;
@@ -30,7 +31,7 @@ public sealed class KeyRiskState
     public long Events { get; set; }
     /// <summary>Records that arrived after every window they belong to had closed (counted, reported, not used).</summary>
     public long LateRecords { get; set; }
-    public KeyState Ladder { get; set; } = KeyState.NORMAL;
+    public LadderState Ladder { get; } = new();
     public double LastScore { get; set; }
     /// <summary>Hop bucket of the last feature snapshot, so at most one routine snapshot per hop is emitted.</summary>
     public long LastSnapshotBucket { get; set; } = long.MinValue;
@@ -49,11 +50,29 @@ public sealed class KeyRiskState
     /// <summary>Parsed allowlist of <see cref="Registry"/> (derived, not stored).</summary>
     public CidrSet Allowlist { get; private set; } = CidrSet.Empty;
 
-    public IpDiversityAggregate IpDiversity { get; }
-    public UnregisteredAccessAggregate Unregistered { get; } = new();
-    public ImpossibleTravelAggregate Travel { get; } = new();
-    public ConcurrentSessionsAggregate Sessions { get; } = new();
-    public FingerprintDiversityAggregate Fingerprints { get; } = new();
+    public IpDiversityAggregate IpDiversity { get; private set; }
+    public UnregisteredAccessAggregate Unregistered { get; private set; } = new();
+    public ImpossibleTravelAggregate Travel { get; private set; } = new();
+    public ConcurrentSessionsAggregate Sessions { get; private set; } = new();
+    public FingerprintDiversityAggregate Fingerprints { get; private set; } = new();
+
+    /// <summary>Takes every aggregate, the ladder and the counters of <paramref name="fresh"/> (a key starting clean).</summary>
+    public void ResetFrom(KeyRiskState fresh)
+    {
+        ArgumentNullException.ThrowIfNull(fresh);
+        IpDiversity = fresh.IpDiversity;
+        Unregistered = fresh.Unregistered;
+        Travel = fresh.Travel;
+        Sessions = fresh.Sessions;
+        Fingerprints = fresh.Fingerprints;
+        Active.Clear();
+        Ladder.State = KeyState.NORMAL;
+        Ladder.EpisodePeak = KeyState.NORMAL;
+        Ladder.Closed = false;
+        Ladder.ProbationUntil = long.MinValue;
+        Ladder.LastEvidenceAt = long.MinValue;
+        LastScore = 0;
+    }
 
     /// <summary>Latest finding per signal code, in code order.</summary>
     public SortedDictionary<string, ActiveFinding> Active { get; } = new(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace KeyShareDetector.Detection.State;
 /// <summary>Versioned binary encoding of <see cref="KeyRiskState"/> for state stores and changelogs.</summary>
 public static class KeyRiskStateCodec
 {
-    private const byte FormatV2 = 2;
+    private const byte FormatV3 = 3;
 
     public static byte[] Encode(KeyRiskState s)
     {
@@ -16,13 +16,13 @@ public static class KeyRiskStateCodec
         using var ms = new MemoryStream(512);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(FormatV2);
+            w.Write(FormatV3);
             w.Write(s.ApiKeyId);
             w.Write(s.AccountId);
             w.Write(s.StreamTime);
             w.Write(s.Events);
             w.Write(s.LateRecords);
-            w.Write((byte)s.Ladder);
+            s.Ladder.WriteTo(w);
             w.Write(s.LastScore);
             w.Write(s.LastSnapshotBucket);
             WriteRegistry(w, s.Registry);
@@ -46,17 +46,18 @@ public static class KeyRiskStateCodec
         using var ms = new MemoryStream(data.ToArray(), writable: false);
         using var r = new BinaryReader(ms, Encoding.UTF8);
         byte format = r.ReadByte();
-        if (format != FormatV2) throw new InvalidDataException($"unknown key state format {format}");
+        if (format != FormatV3) throw new InvalidDataException($"unknown key state format {format}");
         var s = new KeyRiskState(r.ReadString(), policy)
         {
             AccountId = r.ReadString(),
             StreamTime = r.ReadInt64(),
             Events = r.ReadInt64(),
             LateRecords = r.ReadInt64(),
-            Ladder = (KeyState)r.ReadByte(),
-            LastScore = r.ReadDouble(),
-            LastSnapshotBucket = r.ReadInt64(),
         };
+        s.Ladder.ReadFrom(r);
+        s.LastScore = r.ReadDouble();
+        s.LastSnapshotBucket = r.ReadInt64();
+
         s.Registry = ReadRegistry(r);
         s.IpDiversity.ReadFrom(r);
         s.Unregistered.ReadFrom(r);

@@ -21,6 +21,9 @@ public static class DetectorTopology
     /// <summary>Name given to the repartition step of keyless records; Streamiz's topic is "{applicationId}-{name}-repartition".</summary>
     public const string RekeyTopicName = "rekeyed-input";
 
+    /// <summary>Name of the single-partition repartition step in front of the breaker.</summary>
+    public const string BreakerTopicName = "breaker";
+
     public static Streamiz.Kafka.Net.Stream.Topology Build(DetectorOptions options, KeyRiskEngine engine, DetectorMetrics metrics, WireCodecs codecs)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +37,9 @@ public static class DetectorTopology
             .Transform(TransformerBuilder.New<byte[], byte[], string, InboundRecord>()
                 .Transformer<InputRecordParser>(kind, engine.Policy.Limits, metrics)
                 .Build(), name);
+
+        // Breaker downgrades come back to the per-key stage through this topic (a loop across sub-topologies).
+        var feedback = builder.Stream<string, KeyInput>(options.LadderFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
 
         var parsed = Parse(topics.Access, InputKind.Access, "parse-access")
             .Merge(Parse(topics.Orders, InputKind.Order, "parse-orders"), "merge-orders")
@@ -62,16 +68,42 @@ public static class DetectorTopology
 
         var outputs = branches[2]
             .MapValues((v, _) => v.Input!, "keyed-input")
-            .Merge(rekeyed, "all-input")
+            .Merge(rekeyed, "keyed-and-rekeyed")
+            .Merge(feedback, "all-input")
             .Transform(TransformerBuilder.New<string, KeyInput, string, DetectorOutput>()
                 .Transformer<KeyRiskTransformer>(engine, metrics)
                 .StateStore(store)
                 .Build(), "key-risk");
 
-        outputs
+        // Every command passes the fleet-wide breaker in one partition, in order.
+        var breakerStore = Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(DetectorOptions.BreakerStore), new StringSerDes(), new ByteArraySerDes())
+            .WithLoggingEnabled(new Dictionary<string, string>());
+        var commandSerDes = new ContractSerDes<EnforcementCommand>(codecs.Write, b => codecs.Command.Deserialize(b));
+        var decided = outputs
             .Filter((_, v, _) => v.Command is not null, "has-command")
-            .MapValues((v, _) => v.Command!, "command")
-            .To(topics.Enforcement, new StringSerDes(), new ContractSerDes<EnforcementCommand>(codecs.Write, _ => throw new NotSupportedException()));
+            .Map((_, v, _) => KeyValuePair.Create(BreakerTransformer.FleetKey, v.Command!), "to-fleet")
+            .Repartition(Repartitioned<string, EnforcementCommand>.As(BreakerTopicName).WithKeySerdes(new StringSerDes()).WithValueSerdes(commandSerDes).WithNumberOfPartitions(1))
+            .Transform(TransformerBuilder.New<string, EnforcementCommand, string, BreakerOutput>()
+                .Transformer<BreakerTransformer>(engine)
+                .StateStore(breakerStore)
+                .Build(), "breaker");
+
+        var routed = decided.MapValues((v, _) =>
+        {
+            metrics.Command(v.Command.Action.ToString());
+            return v.Command;
+        }, "final-command").Branch("live-or-shadow", (_, c, _) => c.Shadow, (_, _, _) => true);
+        routed[0].To(topics.EnforcementShadow, new StringSerDes(), commandSerDes);
+        routed[1].To(topics.Enforcement, new StringSerDes(), commandSerDes);
+
+        decided
+            .FlatMap((_, v, _) => v.Alerts.Select(a => KeyValuePair.Create(a.DedupKey, a)), "alerts")
+            .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
+
+        decided
+            .Filter((_, v, _) => v.Downgraded, "downgraded")
+            .MapValues((v, _) => new KeyInput(InputKind.Downgrade, Applied: v.Command.NewState), "downgrade")
+            .To(options.LadderFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
 
         outputs
             .Filter((_, v, _) => v.Snapshot is not null, "has-snapshot")
@@ -107,6 +139,9 @@ public static class DetectorTopology
             // Streamiz names internal topics {applicationId}-{name}-changelog / -repartition.
             new TopicSpec(options.KeyStateChangelog, p, rf, Compacted: true),
             new TopicSpec($"{options.ApplicationId}-{RekeyTopicName}-repartition", p, rf),
+            new TopicSpec($"{options.ApplicationId}-{BreakerTopicName}-repartition", 1, rf),
+            new TopicSpec($"{options.ApplicationId}-{DetectorOptions.BreakerStore}-changelog", 1, rf, Compacted: true),
+            new TopicSpec(options.LadderFeedbackTopic, p, rf),
         ];
     }
 }

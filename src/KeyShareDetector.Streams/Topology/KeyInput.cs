@@ -4,11 +4,12 @@ using KeyShareDetector.Contracts.Wire;
 namespace KeyShareDetector.Streams.Topology;
 
 /// <summary>Which input a record came from.</summary>
-public enum InputKind : byte { Access = 1, Order = 2, Registry = 3, RegistryDeleted = 4, Lifecycle = 5 }
+public enum InputKind : byte { Access = 1, Order = 2, Registry = 3, RegistryDeleted = 4, Lifecycle = 5, Downgrade = 6 }
 
 /// <summary>One parsed, validated input record for the per-key stage (exactly one payload is set).</summary>
+/// <remarks><see cref="InputKind.Downgrade"/> comes from the breaker stage: the rung the exchange was actually told.</remarks>
 public sealed record KeyInput(InputKind Kind, AccessEvent? Access = null, OrderEvent? Order = null,
-    KeyRegistryRecord? Registry = null, KeyLifecycleEvent? Lifecycle = null)
+    KeyRegistryRecord? Registry = null, KeyLifecycleEvent? Lifecycle = null, KeyState Applied = KeyState.NORMAL)
 {
     /// <summary>Binary form for internal topics: one kind byte, then the payload in Avro single-object encoding.</summary>
     public static byte[] Encode(KeyInput input)
@@ -20,6 +21,7 @@ public sealed record KeyInput(InputKind Kind, AccessEvent? Access = null, OrderE
             InputKind.Order => ContractCodecs.Order.SerializeAvro(input.Order!),
             InputKind.Registry => ContractCodecs.Registry.SerializeAvro(input.Registry!),
             InputKind.Lifecycle => ContractCodecs.Lifecycle.SerializeAvro(input.Lifecycle!),
+            InputKind.Downgrade => [(byte)input.Applied],
             _ => [],
         };
         var bytes = new byte[body.Length + 1];
@@ -39,6 +41,7 @@ public sealed record KeyInput(InputKind Kind, AccessEvent? Access = null, OrderE
             InputKind.Registry => new(InputKind.Registry, Registry: ContractCodecs.Registry.Deserialize(body)),
             InputKind.RegistryDeleted => new(InputKind.RegistryDeleted),
             InputKind.Lifecycle => new(InputKind.Lifecycle, Lifecycle: ContractCodecs.Lifecycle.Deserialize(body)),
+            InputKind.Downgrade => new(InputKind.Downgrade, Applied: (KeyState)body[0]),
             var k => throw new InvalidDataException($"unknown key input kind {k}"),
         };
     }
@@ -51,3 +54,6 @@ public sealed record InboundRecord(KeyInput? Input, DeadLetter? DeadLetter, bool
 
 /// <summary>What the per-key stage emits: a command, a feature snapshot, or both.</summary>
 public sealed record DetectorOutput(EnforcementCommand? Command, FeatureSnapshot? Snapshot);
+
+/// <summary>What the breaker stage emits for one command: the final command, alerts, and whether it was downgraded.</summary>
+public sealed record BreakerOutput(EnforcementCommand Command, IReadOnlyList<Alert> Alerts, bool Downgraded);

@@ -58,13 +58,18 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
             case InputKind.RegistryDeleted:
                 state.Registry = null;
                 break;
+            case InputKind.Lifecycle:
+                outcome = _engine.OnLifecycle(state, input.Lifecycle!);
+                break;
+            case InputKind.Downgrade:
+                _engine.OnDowngrade(state, input.Applied);
+                break;
             default:
-                // Orders and lifecycle feedback are wired in with their signals and the ladder.
+                // Orders are wired in with the spoofing signals.
                 break;
         }
         store.Put(record.Key, KeyRiskStateCodec.Encode(state));
         if (outcome.Late) _metrics.Late();
-        if (outcome.Command is { } command) _metrics.Command(command.Action.ToString());
         if (outcome.Command is null && outcome.Snapshot is null) return null!;
         return Record<string, DetectorOutput>.Create(record.Key, new DetectorOutput(outcome.Command, outcome.Snapshot));
     }

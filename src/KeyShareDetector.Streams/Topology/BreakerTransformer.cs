@@ -1,0 +1,64 @@
+using System.Text;
+using KeyShareDetector.Contracts;
+using KeyShareDetector.Detection;
+using KeyShareDetector.Detection.Enforcement;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.Stream;
+
+namespace KeyShareDetector.Streams.Topology;
+
+/// <summary>
+/// Single-partition stage every command passes through: the fleet-wide revoke breaker (state in a changelogged
+/// store) and the revoke alerts. Re-keys its output by api key id.
+/// </summary>
+public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand, string, BreakerOutput>
+{
+    /// <summary>The one key all commands are routed under, so one task sees them all in order.</summary>
+    public const string FleetKey = "fleet";
+
+    private readonly KeyRiskEngine _engine;
+    private IKeyValueStore<string, byte[]>? _store;
+
+    /// <summary>
+    /// Streamiz's builder needs a parameterless constructor and makes one unused instance with it; every
+    /// instance that processes records is built with the arguments below.
+    /// </summary>
+    public BreakerTransformer()
+    {
+        _engine = null!;
+    }
+
+    public BreakerTransformer(KeyRiskEngine engine)
+    {
+        _engine = engine;
+    }
+
+    public void Init(ProcessorContext<string, BreakerOutput> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(DetectorOptions.BreakerStore);
+    }
+
+    public Record<string, BreakerOutput> Process(Record<string, EnforcementCommand> record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var breaker = new RevokeBreaker();
+        if (_store!.Get(FleetKey) is { } bytes)
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+            breaker.ReadFrom(reader);
+        }
+        var decision = breaker.Apply(record.Value, _engine.Policy, _engine.Signer);
+        using (var ms = new MemoryStream())
+        {
+            using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) breaker.WriteTo(writer);
+            _store.Put(FleetKey, ms.ToArray());
+        }
+        return Record<string, BreakerOutput>.Create(decision.Command.ApiKeyId, new BreakerOutput(decision.Command, decision.Alerts, decision.Downgraded));
+    }
+
+    public void Close()
+    {
+    }
+}
