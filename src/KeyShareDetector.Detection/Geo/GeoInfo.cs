@@ -9,6 +9,9 @@ public readonly record struct GeoInfo(string? Country, double? Latitude, double?
     public static GeoInfo Unknown => default;
 
     public bool HasLocation => Latitude is not null && Longitude is not null;
+
+    /// <summary>City name (English where the source has several), for evidence an analyst reads; never used to decide.</summary>
+    public string? City { get; init; }
 }
 
 /// <summary>Looks up where an IP is; implementations are read-only and thread-safe after construction.</summary>
