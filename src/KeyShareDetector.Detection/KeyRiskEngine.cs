@@ -77,6 +77,8 @@ public sealed class KeyRiskEngine
             return new EngineOutcome(null, true, null);
         }
 
+        // A policy version with another window or cap starts the key's diversity history afresh.
+        if (!state.IpDiversity.Fits(Policy.IpDiversity)) state.IpDiversity = new IpDiversityAggregate(Policy.IpDiversity);
         var ctx = Enrich(state, e);
         var findings = new List<SignalFinding>(2);
         state.IpDiversity.OnAccess(ctx, Policy.IpDiversity, streamTime, findings);
@@ -84,6 +86,25 @@ public sealed class KeyRiskEngine
         state.Travel.OnAccess(ctx, Policy.ImpossibleTravel, findings);
         state.Sessions.OnAccess(ctx, Policy.ConcurrentSessions, findings);
         state.Fingerprints.OnAccess(ctx, Policy.FingerprintDiversity, findings);
+        // Spoofing findings wait out their grace period; any record of the key moves its stream time on.
+        state.Spoofing.AdvanceTo(streamTime, Policy.Spoofing, findings);
+        return Decide(state, e.Ts, findings);
+    }
+
+    /// <summary>Applies a validated order event to the key's spoofing state.</summary>
+    public EngineOutcome OnOrder(KeyRiskState state, OrderEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(e);
+        state.StreamTime = Math.Max(state.StreamTime, e.Ts);
+        state.AccountId = e.AccountId;
+        state.Events++;
+        var findings = new List<SignalFinding>(1);
+        if (!state.Spoofing.OnOrder(e, Policy.Spoofing, findings))
+        {
+            state.LateRecords++;
+            return new EngineOutcome(null, true, null);
+        }
         return Decide(state, e.Ts, findings);
     }
 
@@ -246,6 +267,8 @@ public sealed class KeyRiskEngine
         if (d.Networks.Overflowed) caps.Add("networks");
         if (state.Sessions.Overflowed) caps.Add("sessions");
         if (state.Fingerprints.Overflowed) caps.Add("fingerprints");
+        var spoof = state.Spoofing.Snapshot(Policy.Spoofing);
+        if (spoof.CapExceeded) caps.Add("orders");
         return new FeatureSnapshot
         {
             ApiKeyId = state.ApiKeyId,
@@ -265,6 +288,10 @@ public sealed class KeyRiskEngine
                 new Metric { Name = "tracked_sessions", Value = state.Sessions.Tracked },
                 new Metric { Name = "unregistered_ips", Value = state.Unregistered.Hits },
                 new Metric { Name = "events", Value = state.Events },
+                new Metric { Name = "orders_placed_today", Value = spoof.Placed },
+                new Metric { Name = "orders_cancelled_today", Value = spoof.Cancelled },
+                new Metric { Name = "order_to_trade_ratio", Value = spoof.OrderToTradeRatio },
+                new Metric { Name = "spoof_cycles_in_window", Value = spoof.CyclesInWindow },
             ],
             Findings = Reasons(state),
             LateRecords = state.LateRecords,

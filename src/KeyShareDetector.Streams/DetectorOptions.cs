@@ -39,6 +39,8 @@ public sealed record DetectorOptions
     public short ReplicationFactor { get; init; } = 1;
     public string StateDir { get; init; } = Path.Combine(Path.GetTempPath(), "keyshare-state");
     public int CommitIntervalMs { get; init; } = 100;
+    /// <summary>Follow the policy topic and apply new versions while running.</summary>
+    public bool WatchPolicyTopic { get; init; } = true;
     /// <summary>Extra librdkafka settings (SASL/SSL...) applied to every client.</summary>
     public IReadOnlyDictionary<string, string> KafkaSettings { get; init; } = new Dictionary<string, string>();
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
-using KeyShareDetector.Detection;
+using KeyShareDetector.Detection.Policy;
+using KeyShareDetector.Streams.Policy;
 using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Topology;
 using Microsoft.Extensions.Logging;
@@ -18,10 +19,13 @@ public sealed class DetectorService : IAsyncDisposable
     private int _disposed;
     private volatile KafkaStream.State _state = KafkaStream.State.CREATED;
 
-    private DetectorService(KafkaStream stream, DetectorMetrics metrics)
+    private PolicyTopicWatcher? _watcher;
+
+    private DetectorService(KafkaStream stream, DetectorMetrics metrics, LivePolicy policy)
     {
         _stream = stream;
         Metrics = metrics;
+        Policy = policy;
         _stream.StateChanged += (_, now) =>
         {
             _state = now;
@@ -32,11 +36,17 @@ public sealed class DetectorService : IAsyncDisposable
 
     public DetectorMetrics Metrics { get; }
 
+    /// <summary>The policy book in force; updated from the policy topic while running.</summary>
+    public LivePolicy Policy { get; }
+
+    /// <summary>Versions taken from the policy topic so far (0 when not watching).</summary>
+    public long PolicyVersionsApplied => _watcher?.Applied ?? 0;
+
     /// <summary>True while every stream thread is alive and the stream is RUNNING.</summary>
     public bool IsRunning => _state == KafkaStream.State.RUNNING;
 
     /// <summary>Builds the topology and starts it; returns once it is RUNNING or throws after <paramref name="readyTimeout"/>.</summary>
-    public static async Task<DetectorService> StartAsync(DetectorOptions options, KeyRiskEngine engine, WireCodecs codecs,
+    public static async Task<DetectorService> StartAsync(DetectorOptions options, PolicyBook policies, WireCodecs codecs,
         TimeSpan readyTimeout, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -44,7 +54,8 @@ public sealed class DetectorService : IAsyncDisposable
         if (errors.Count > 0) throw new ArgumentException("invalid detector options: " + string.Join("; ", errors), nameof(options));
 
         var metrics = new DetectorMetrics();
-        var topology = DetectorTopology.Build(options, engine, metrics, codecs);
+        var live = new LivePolicy(policies);
+        var topology = DetectorTopology.Build(options, live, metrics, codecs);
         var config = new StreamConfig<StringSerDes, ByteArraySerDes>
         {
             ApplicationId = options.ApplicationId,
@@ -62,9 +73,14 @@ public sealed class DetectorService : IAsyncDisposable
         config.Partitioner = Partitioner.Murmur2Random;
         foreach (var (k, v) in options.KafkaSettings) config[k] = v;
 
-        var service = new DetectorService(new KafkaStream(topology, config), metrics);
+        var service = new DetectorService(new KafkaStream(topology, config), metrics, live);
         try
         {
+            if (options.WatchPolicyTopic)
+            {
+                service._watcher = new PolicyTopicWatcher(options.BootstrapServers, options.Topics.Policy, live, options.KafkaSettings,
+                    (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PolicyTopicWatcher>());
+            }
             await service._stream.StartAsync(service._stop.Token);
             await service._running.Task.WaitAsync(readyTimeout, cancellationToken);
         }
@@ -76,12 +92,12 @@ public sealed class DetectorService : IAsyncDisposable
         return service;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return ValueTask.CompletedTask;
-        _stop.Cancel();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (_watcher is not null) await _watcher.DisposeAsync();
+        await _stop.CancelAsync();
         _stream.Dispose();
         _stop.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -70,7 +70,7 @@ internal static class DemoCommand
         DetectorService? detector = null;
         try
         {
-            detector = await DetectorService.StartAsync(options, DemoSetup.Engine(), WireCodecs.Create(), TimeSpan.FromSeconds(30), cancellationToken: deadline.Token);
+            detector = await DetectorService.StartAsync(options, DemoSetup.Policies(), WireCodecs.Create(), TimeSpan.FromSeconds(30), cancellationToken: deadline.Token);
             using var viewer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
             {
                 BootstrapServers = cluster.BootstrapServers,

@@ -1,5 +1,4 @@
 using System.Text;
-using KeyShareDetector.Detection;
 using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Policy;
 
@@ -15,5 +14,5 @@ internal static class DemoSetup
 
     public static CommandSigner Signer() => new(DemoSigningKeyId, DemoSecret);
 
-    public static KeyRiskEngine Engine() => new(DetectionPolicy.Default, Signer());
+    public static PolicyBook Policies() => PolicyBook.Single(DetectionPolicy.Default, Signer());
 }

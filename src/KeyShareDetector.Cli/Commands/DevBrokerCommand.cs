@@ -31,7 +31,7 @@ internal static class DevBrokerCommand
             Console.WriteLine($"topics: {string.Join(", ", cluster.CreatedTopics.Order(StringComparer.Ordinal))}");
 
             await using var detector = parse.GetValue(detect)
-                ? await DetectorService.StartAsync(options, DemoSetup.Engine(), WireCodecs.Create(), TimeSpan.FromSeconds(60), cancellationToken: ct)
+                ? await DetectorService.StartAsync(options, DemoSetup.Policies(), WireCodecs.Create(), TimeSpan.FromSeconds(60), cancellationToken: ct)
                 : null;
             if (detector is not null)
             {

@@ -1,5 +1,6 @@
 using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Signals;
+using KeyShareDetector.Detection.Signals.Spoofing;
 using KeyShareDetector.Detection.Windows;
 
 namespace KeyShareDetector.Detection.Policy;
@@ -70,6 +71,7 @@ public sealed record DetectionPolicy
     public ImpossibleTravelRule ImpossibleTravel { get; init; } = new();
     public ConcurrentSessionsRule ConcurrentSessions { get; init; } = new();
     public FingerprintDiversityRule FingerprintDiversity { get; init; } = new();
+    public SpoofingRule Spoofing { get; init; } = new();
     public InputLimits Limits { get; init; } = new();
     /// <summary>A finding's strength counts at most this much in the risk score.</summary>
     public double StrengthCap { get; init; } = 3;
@@ -97,6 +99,7 @@ public sealed record DetectionPolicy
         errors.AddRange(ImpossibleTravel.Validate());
         errors.AddRange(ConcurrentSessions.Validate());
         errors.AddRange(FingerprintDiversity.Validate());
+        errors.AddRange(Spoofing.Validate());
         if (StrengthCap <= 0) errors.Add("strengthCap: must be > 0");
         errors.AddRange(Ladder.Validate());
         errors.AddRange(Breaker.Validate());
@@ -115,6 +118,6 @@ public sealed record DetectionPolicy
         "IMPOSSIBLE_TRAVEL" => ImpossibleTravel.Weight,
         "CONCURRENT_SESSIONS" => ConcurrentSessions.Weight,
         "FINGERPRINT_INTERLEAVING" => FingerprintDiversity.Weight,
-        _ => 0,
+        _ => Spoofing.WeightOf(code),
     };
 }

@@ -10,16 +10,27 @@ public sealed class IpDiversityAggregate
     private long _expiredThrough = long.MinValue;
 
     public IpDiversityAggregate(IpDiversityRule rule)
+        : this(rule?.Window ?? throw new ArgumentNullException(nameof(rule)), rule.MaxTrackedIps)
     {
-        ArgumentNullException.ThrowIfNull(rule);
-        Window = rule.Window;
-        Ips = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
-        Prefixes = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
-        Networks = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
-        Countries = new HoppingDistinctCounter(rule.Window, rule.MaxTrackedIps);
+    }
+
+    private IpDiversityAggregate(HoppingWindowSpec window, int cap)
+    {
+        Window = window;
+        Cap = cap;
+        Ips = new HoppingDistinctCounter(window, cap);
+        Prefixes = new HoppingDistinctCounter(window, cap);
+        Networks = new HoppingDistinctCounter(window, cap);
+        Countries = new HoppingDistinctCounter(window, cap);
     }
 
     public HoppingWindowSpec Window { get; }
+
+    /// <summary>Per-counter cap on exactly tracked members.</summary>
+    public int Cap { get; }
+
+    /// <summary>True when this aggregate was built for the rule's window and cap (a policy change may alter them).</summary>
+    public bool Fits(IpDiversityRule rule) => rule is not null && rule.Window == Window && rule.MaxTrackedIps == Cap;
     public HoppingDistinctCounter Ips { get; }
     public HoppingDistinctCounter Prefixes { get; }
     public HoppingDistinctCounter Networks { get; }
@@ -96,6 +107,10 @@ public sealed class IpDiversityAggregate
     public void WriteTo(BinaryWriter w)
     {
         ArgumentNullException.ThrowIfNull(w);
+        w.Write(Window.SizeMs);
+        w.Write(Window.HopMs);
+        w.Write(Window.GraceMs);
+        w.Write(Cap);
         w.Write(_expiredThrough);
         Ips.WriteTo(w);
         Prefixes.WriteTo(w);
@@ -103,14 +118,17 @@ public sealed class IpDiversityAggregate
         Countries.WriteTo(w);
     }
 
-    public void ReadFrom(BinaryReader r)
+    /// <summary>Reads what <see cref="WriteTo"/> wrote, with the window and cap it was built for.</summary>
+    public static IpDiversityAggregate Read(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        _expiredThrough = r.ReadInt64();
-        Ips.ReadFrom(r);
-        Prefixes.ReadFrom(r);
-        Networks.ReadFrom(r);
-        Countries.ReadFrom(r);
+        var window = new HoppingWindowSpec(r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
+        var agg = new IpDiversityAggregate(window, r.ReadInt32()) { _expiredThrough = r.ReadInt64() };
+        agg.Ips.ReadFrom(r);
+        agg.Prefixes.ReadFrom(r);
+        agg.Networks.ReadFrom(r);
+        agg.Countries.ReadFrom(r);
+        return agg;
     }
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;

@@ -3,6 +3,7 @@ using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Net;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Signals;
+using KeyShareDetector.Detection.Signals.Spoofing;
 
 namespace KeyShareDetector.Detection.State;
 
@@ -50,11 +51,12 @@ public sealed class KeyRiskState
     /// <summary>Parsed allowlist of <see cref="Registry"/> (derived, not stored).</summary>
     public CidrSet Allowlist { get; private set; } = CidrSet.Empty;
 
-    public IpDiversityAggregate IpDiversity { get; private set; }
+    public IpDiversityAggregate IpDiversity { get; set; }
     public UnregisteredAccessAggregate Unregistered { get; private set; } = new();
     public ImpossibleTravelAggregate Travel { get; private set; } = new();
     public ConcurrentSessionsAggregate Sessions { get; private set; } = new();
     public FingerprintDiversityAggregate Fingerprints { get; private set; } = new();
+    public SpoofingAggregate Spoofing { get; set; } = new();
 
     /// <summary>Takes every aggregate, the ladder and the counters of <paramref name="fresh"/> (a key starting clean).</summary>
     public void ResetFrom(KeyRiskState fresh)
@@ -65,6 +67,7 @@ public sealed class KeyRiskState
         Travel = fresh.Travel;
         Sessions = fresh.Sessions;
         Fingerprints = fresh.Fingerprints;
+        Spoofing = fresh.Spoofing;
         Active.Clear();
         Ladder.State = KeyState.NORMAL;
         Ladder.EpisodePeak = KeyState.NORMAL;

@@ -2,6 +2,7 @@ using System.Text;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Signals;
+using KeyShareDetector.Detection.Signals.Spoofing;
 
 namespace KeyShareDetector.Detection.State;
 
@@ -31,6 +32,7 @@ public static class KeyRiskStateCodec
             s.Travel.WriteTo(w);
             s.Sessions.WriteTo(w);
             s.Fingerprints.WriteTo(w);
+            s.Spoofing.WriteTo(w);
             w.Write(s.Active.Count);
             foreach (var (_, a) in s.Active)
             {
@@ -59,11 +61,12 @@ public static class KeyRiskStateCodec
         s.LastSnapshotBucket = r.ReadInt64();
 
         s.Registry = ReadRegistry(r);
-        s.IpDiversity.ReadFrom(r);
+        s.IpDiversity = IpDiversityAggregate.Read(r);
         s.Unregistered.ReadFrom(r);
         s.Travel.ReadFrom(r);
         s.Sessions.ReadFrom(r);
         s.Fingerprints.ReadFrom(r);
+        s.Spoofing = SpoofingAggregate.ReadFrom(r);
         int n = r.ReadInt32();
         for (int i = 0; i < n; i++)
         {

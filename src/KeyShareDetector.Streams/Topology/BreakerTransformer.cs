@@ -1,7 +1,7 @@
 using System.Text;
 using KeyShareDetector.Contracts;
-using KeyShareDetector.Detection;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Streams.Policy;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
 using Streamiz.Kafka.Net.Stream;
@@ -17,7 +17,7 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     /// <summary>The one key all commands are routed under, so one task sees them all in order.</summary>
     public const string FleetKey = "fleet";
 
-    private readonly KeyRiskEngine _engine;
+    private readonly LivePolicy _policy;
     private IKeyValueStore<string, byte[]>? _store;
 
     /// <summary>
@@ -26,12 +26,12 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     /// </summary>
     public BreakerTransformer()
     {
-        _engine = null!;
+        _policy = null!;
     }
 
-    public BreakerTransformer(KeyRiskEngine engine)
+    public BreakerTransformer(LivePolicy policy)
     {
-        _engine = engine;
+        _policy = policy;
     }
 
     public void Init(ProcessorContext<string, BreakerOutput> context)
@@ -49,7 +49,8 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
             using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
             breaker.ReadFrom(reader);
         }
-        var decision = breaker.Apply(record.Value, _engine.Policy, _engine.Signer);
+        var engine = _policy.For(record.Value.IssuedAt);
+        var decision = breaker.Apply(record.Value, engine.Policy, engine.Signer);
         using (var ms = new MemoryStream())
         {
             using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) breaker.WriteTo(writer);

@@ -1,5 +1,5 @@
 using KeyShareDetector.Contracts;
-using KeyShareDetector.Detection;
+using KeyShareDetector.Streams.Policy;
 using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Provisioning;
 using KeyShareDetector.Streams.Serdes;
@@ -24,10 +24,10 @@ public static class DetectorTopology
     /// <summary>Name of the single-partition repartition step in front of the breaker.</summary>
     public const string BreakerTopicName = "breaker";
 
-    public static Streamiz.Kafka.Net.Stream.Topology Build(DetectorOptions options, KeyRiskEngine engine, DetectorMetrics metrics, WireCodecs codecs)
+    public static Streamiz.Kafka.Net.Stream.Topology Build(DetectorOptions options, LivePolicy policy, DetectorMetrics metrics, WireCodecs codecs)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(codecs);
         var topics = options.Topics;
         var builder = new StreamBuilder();
@@ -35,7 +35,7 @@ public static class DetectorTopology
         IKStream<string, InboundRecord> Parse(string topic, InputKind kind, string name) => builder
             .Stream<byte[], byte[]>(topic, new ByteArraySerDes(), new ByteArraySerDes())
             .Transform(TransformerBuilder.New<byte[], byte[], string, InboundRecord>()
-                .Transformer<InputRecordParser>(kind, engine.Policy.Limits, metrics)
+                .Transformer<InputRecordParser>(kind, policy.Current.Versions[^1].Limits, metrics)
                 .Build(), name);
 
         // Breaker downgrades come back to the per-key stage through this topic (a loop across sub-topologies).
@@ -71,7 +71,7 @@ public static class DetectorTopology
             .Merge(rekeyed, "keyed-and-rekeyed")
             .Merge(feedback, "all-input")
             .Transform(TransformerBuilder.New<string, KeyInput, string, DetectorOutput>()
-                .Transformer<KeyRiskTransformer>(engine, metrics)
+                .Transformer<KeyRiskTransformer>(policy, metrics)
                 .StateStore(store)
                 .Build(), "key-risk");
 
@@ -84,7 +84,7 @@ public static class DetectorTopology
             .Map((_, v, _) => KeyValuePair.Create(BreakerTransformer.FleetKey, v.Command!), "to-fleet")
             .Repartition(Repartitioned<string, EnforcementCommand>.As(BreakerTopicName).WithKeySerdes(new StringSerDes()).WithValueSerdes(commandSerDes).WithNumberOfPartitions(1))
             .Transform(TransformerBuilder.New<string, EnforcementCommand, string, BreakerOutput>()
-                .Transformer<BreakerTransformer>(engine)
+                .Transformer<BreakerTransformer>(policy)
                 .StateStore(breakerStore)
                 .Build(), "breaker");
 

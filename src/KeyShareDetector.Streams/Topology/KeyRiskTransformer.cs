@@ -1,6 +1,7 @@
 using KeyShareDetector.Detection;
 using KeyShareDetector.Detection.State;
 using KeyShareDetector.Streams.Observability;
+using KeyShareDetector.Streams.Policy;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
 using Streamiz.Kafka.Net.Stream;
@@ -11,7 +12,7 @@ namespace KeyShareDetector.Streams.Topology;
 /// back, and forwards the command and feature snapshot the engine produced.</summary>
 public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, DetectorOutput>
 {
-    private readonly KeyRiskEngine _engine;
+    private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
     private IKeyValueStore<string, byte[]>? _store;
     private ProcessorContext<string, DetectorOutput>? _context;
@@ -22,13 +23,13 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
     /// </summary>
     public KeyRiskTransformer()
     {
-        _engine = null!;
+        _policy = null!;
         _metrics = null!;
     }
 
-    public KeyRiskTransformer(KeyRiskEngine engine, DetectorMetrics metrics)
+    public KeyRiskTransformer(LivePolicy policy, DetectorMetrics metrics)
     {
-        _engine = engine;
+        _policy = policy;
         _metrics = metrics;
     }
 
@@ -43,29 +44,39 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
     {
         ArgumentNullException.ThrowIfNull(record);
         var store = _store!;
-        var bytes = store.Get(record.Key);
-        var state = bytes is null ? _engine.NewState(record.Key) : KeyRiskStateCodec.Decode(bytes, _engine.Policy);
         var input = record.Value;
+        // The policy version in force at the record's event time decides it.
+        var engine = _policy.For(input.Kind switch
+        {
+            InputKind.Access => input.Access!.Ts,
+            InputKind.Order => input.Order!.Ts,
+            InputKind.Lifecycle => input.Lifecycle!.Ts,
+            _ => record.Timestamp.UnixTimestampMs,
+        });
+        var bytes = store.Get(record.Key);
+        var state = bytes is null ? engine.NewState(record.Key) : KeyRiskStateCodec.Decode(bytes, engine.Policy);
         var outcome = EngineOutcome.None;
         switch (input.Kind)
         {
             case InputKind.Access:
-                outcome = _engine.OnAccess(state, input.Access!);
+                outcome = engine.OnAccess(state, input.Access!);
                 break;
             case InputKind.Registry:
-                _engine.OnRegistry(state, input.Registry!);
+                engine.OnRegistry(state, input.Registry!);
                 break;
             case InputKind.RegistryDeleted:
                 state.Registry = null;
                 break;
             case InputKind.Lifecycle:
-                outcome = _engine.OnLifecycle(state, input.Lifecycle!);
+                outcome = engine.OnLifecycle(state, input.Lifecycle!);
                 break;
             case InputKind.Downgrade:
-                _engine.OnDowngrade(state, input.Applied);
+                engine.OnDowngrade(state, input.Applied);
+                break;
+            case InputKind.Order:
+                outcome = engine.OnOrder(state, input.Order!);
                 break;
             default:
-                // Orders are wired in with the spoofing signals.
                 break;
         }
         store.Put(record.Key, KeyRiskStateCodec.Encode(state));

@@ -1,5 +1,4 @@
 using System.Text;
-using KeyShareDetector.Detection;
 using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams;
@@ -21,7 +20,7 @@ public sealed class DetectorRun : IAsyncDisposable
     public DetectorOptions Options { get; }
     public DetectorService Service { get; }
 
-    public static async Task<DetectorRun> StartAsync(KafkaEnvironment kafka, bool exactlyOnce = true)
+    public static async Task<DetectorRun> StartAsync(KafkaEnvironment kafka, bool exactlyOnce = true, DetectionPolicy? policy = null)
     {
         string suffix = "." + Guid.NewGuid().ToString("N")[..8];
         var options = new DetectorOptions
@@ -34,8 +33,7 @@ public sealed class DetectorRun : IAsyncDisposable
             StateDir = Path.Combine(Path.GetTempPath(), "keyshare-it" + suffix),
         };
         await kafka.Provisioner.EnsureAsync(DetectorTopology.RequiredTopics(options), CancellationToken.None);
-        var engine = new KeyRiskEngine(DetectionPolicy.Default, Signer);
-        var service = await DetectorService.StartAsync(options, engine, WireCodecs.Create(), TimeSpan.FromSeconds(90));
+        var service = await DetectorService.StartAsync(options, PolicyBook.Single(policy ?? DetectionPolicy.Default, Signer), WireCodecs.Create(), TimeSpan.FromSeconds(90));
         return new DetectorRun(options, service);
     }
 

@@ -7,6 +7,7 @@ using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Geo;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams.Observability;
+using KeyShareDetector.Streams.Policy;
 using KeyShareDetector.Streams.Topology;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Mock;
@@ -47,8 +48,7 @@ public sealed class BreakerTopologyTests : IDisposable
             Breaker = new BreakerRule { MaxRevokes = 10, WindowMs = 60_000 },
             Ladder = new LadderRule { HardEvidenceJumps = new Dictionary<string, KeyState> { ["UNREGISTERED_IP"] = KeyState.REVOKED } },
         };
-        var engine = new KeyRiskEngine(policy, _signer, new TwoCountries());
-        var topology = DetectorTopology.Build(_options, engine, new DetectorMetrics(), WireCodecs.Create());
+        var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(policy, _signer, new TwoCountries())), new DetectorMetrics(), WireCodecs.Create());
         _driver = new TopologyTestDriver(topology, new StreamConfig<StringSerDes, ByteArraySerDes>
         {
             ApplicationId = _options.ApplicationId,

@@ -5,6 +5,7 @@ using KeyShareDetector.Detection;
 using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams.Observability;
+using KeyShareDetector.Streams.Policy;
 using KeyShareDetector.Streams.Topology;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Mock;
@@ -28,8 +29,7 @@ public sealed class DetectorTopologyTests : IDisposable
 
     public DetectorTopologyTests()
     {
-        var engine = new KeyRiskEngine(DetectionPolicy.Default, _signer);
-        var topology = DetectorTopology.Build(_options, engine, _metrics, WireCodecs.Create());
+        var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(DetectionPolicy.Default, _signer)), _metrics, WireCodecs.Create());
         var config = new StreamConfig<StringSerDes, ByteArraySerDes>
         {
             ApplicationId = _options.ApplicationId,
@@ -144,8 +144,7 @@ public sealed class DetectorTopologyTests : IDisposable
     [Fact]
     public void The_topology_needs_exactly_the_internal_topics_that_are_provisioned()
     {
-        var engine = new KeyRiskEngine(DetectionPolicy.Default, _signer);
-        var description = DetectorTopology.Build(_options, engine, new DetectorMetrics(), WireCodecs.Create()).Describe().ToString();
+        var description = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(DetectionPolicy.Default, _signer)), new DetectorMetrics(), WireCodecs.Create()).Describe().ToString();
         var provisioned = DetectorTopology.RequiredTopics(_options).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         Assert.Contains(DetectorTopology.RekeyTopicName + "-repartition", description, StringComparison.Ordinal);
         Assert.Contains($"{_options.ApplicationId}-{DetectorTopology.RekeyTopicName}-repartition", provisioned);

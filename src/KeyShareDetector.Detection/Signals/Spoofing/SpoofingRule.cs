@@ -79,8 +79,8 @@ public sealed record SpoofingRule
 
     // --- weights (risk contribution of each code; the policy combines them) ---
 
-    public double SpoofCycleWeight { get; init; } = 40;
-    public double LayeringWeight { get; init; } = 30;
+    public double SpoofCycleWeight { get; init; } = 60;
+    public double LayeringWeight { get; init; } = 50;
     /// <summary>Low on purpose: fast cancels of large orders alone are not spoofing.</summary>
     public double FastCancelLargeWeight { get; init; } = 5;
     /// <summary>Zero by default: the ratio is informational (market makers legitimately run high ratios).</summary>
