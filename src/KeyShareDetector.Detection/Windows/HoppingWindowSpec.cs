@@ -7,7 +7,8 @@ public readonly record struct HoppingWindowSpec(long SizeMs, long HopMs, long Gr
     /// <summary>The most buckets a counter keeps: one bit each in a 64-bit mask.</summary>
     public const int MaxBuckets = 64;
 
-    /// <summary>Buckets (hops) per window.</summary>
+    /// <summary>Buckets (hops) per window (derived, not a setting).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int BucketsPerWindow => (int)(SizeMs / HopMs);
 
     /// <summary>Returns a message naming what is wrong, or null when the spec is usable.</summary>

@@ -27,6 +27,7 @@ public static class PolicyDocuments
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
         WriteIndented = true,
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
         AllowTrailingCommas = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
@@ -80,6 +81,63 @@ public static class PolicyDocuments
 
     /// <summary>The canonical JSON form (what is published on the policy topic).</summary>
     public static string ToJson(DetectionPolicy policy) => JsonSerializer.Serialize(policy, Options);
+
+    /// <summary>The policy as a YAML document (the format of docs/policy/default-policy.yaml).</summary>
+    public static string ToYaml(DetectionPolicy policy)
+    {
+        var node = JsonNode.Parse(ToJson(policy))!;
+        var sb = new System.Text.StringBuilder();
+        WriteYaml(sb, node, 0);
+        return sb.ToString();
+    }
+
+    private static void WriteYaml(System.Text.StringBuilder sb, JsonNode? node, int indent)
+    {
+        string pad = new(' ', indent);
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj)
+                {
+                    if (value is JsonObject { Count: > 0 })
+                    {
+                        sb.Append(pad).Append(name).Append(":\n");
+                        WriteYaml(sb, value, indent + 2);
+                    }
+                    else
+                    {
+                        sb.Append(pad).Append(name).Append(": ").Append(Inline(value)).Append('\n');
+                    }
+                }
+                break;
+            default:
+                sb.Append(pad).Append(Inline(node)).Append('\n');
+                break;
+        }
+    }
+
+    private static string Inline(JsonNode? value) => value switch
+    {
+        null => "null",
+        JsonObject { Count: 0 } => "{}",
+        JsonArray arr => "[" + string.Join(", ", arr.Select(Inline)) + "]",
+        JsonValue v when v.TryGetValue<string>(out var text) => JsonSerializer.Serialize(text),
+        _ => value.ToJsonString(),
+    };
+
+    /// <summary>JSON Schema of a policy document, derived from the policy types (schemas/policy.schema.json).</summary>
+    public static string JsonSchema()
+    {
+        var node = System.Text.Json.Schema.JsonSchemaExporter.GetJsonSchemaAsNode(Options, typeof(DetectionPolicy),
+            new System.Text.Json.Schema.JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+        if (node is JsonObject root)
+        {
+            root.Insert(0, "$schema", "https://json-schema.org/draft/2020-12/schema");
+            root.Insert(1, "title", "KeyShareDetector policy document");
+            root.Insert(2, "description", "Every setting is optional: a document lists what differs from the documented default (docs/POLICY.md). Unknown settings are refused.");
+        }
+        return node.ToJsonString(Options) + "\n";
+    }
 
     private static string Simplify(string message)
     {
