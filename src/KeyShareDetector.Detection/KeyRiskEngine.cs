@@ -1,5 +1,6 @@
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Fleet;
 using KeyShareDetector.Detection.Geo;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Signals;
@@ -8,7 +9,8 @@ using KeyShareDetector.Detection.State;
 namespace KeyShareDetector.Detection;
 
 /// <summary>What one record did to a key: a command to emit, a feature snapshot to publish, whether it came too late.</summary>
-public readonly record struct EngineOutcome(EnforcementCommand? Command, bool Late, FeatureSnapshot? Snapshot)
+/// <remarks><see cref="Observations"/> go to the fleet stage (cross-account infrastructure, mass compromise).</remarks>
+public readonly record struct EngineOutcome(EnforcementCommand? Command, bool Late, FeatureSnapshot? Snapshot, IReadOnlyList<FleetObservation>? Observations = null)
 {
     public static EngineOutcome None { get; } = new(null, false, null);
 }
@@ -88,7 +90,53 @@ public sealed class KeyRiskEngine
         state.Fingerprints.OnAccess(ctx, Policy.FingerprintDiversity, findings);
         // Spoofing findings wait out their grace period; any record of the key moves its stream time on.
         state.Spoofing.AdvanceTo(streamTime, Policy.Spoofing, findings);
-        return Decide(state, e.Ts, findings);
+        var observations = Observe(state, ctx);
+        return Decide(state, e.Ts, findings) with { Observations = observations };
+    }
+
+    /// <summary>A finding the fleet stage sent this key (it shares infrastructure or a new network with others).</summary>
+    public EngineOutcome OnFleetFinding(KeyRiskState state, SignalFinding finding, long ts)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(finding);
+        state.StreamTime = Math.Max(state.StreamTime, ts);
+        return Decide(state, ts, [finding]);
+    }
+
+    /// <summary>Facts for the fleet stage: this key's unregistered traffic by IP, prefix and fingerprint, and new networks.</summary>
+    private List<FleetObservation>? Observe(KeyRiskState state, AccessContext ctx)
+    {
+        var e = ctx.Event;
+        var cross = Policy.CrossAccount;
+        var mass = Policy.MassCompromise;
+        // Every network the key uses is learned, registered ones included; only unregistered traffic is reported.
+        bool hadHistory = state.Events > mass.MinPriorEvents && state.Fleet.KnownNetworks > 0;
+        bool newNetwork = state.Fleet.IsNewNetwork(ctx.Network, e.Ts, mass.KnownNetworksPerKey);
+        if (ctx.Registered || ctx.PlatformTraffic) return null;
+        long bucket = cross.Window.BucketOf(e.Ts);
+        List<FleetObservation>? list = null;
+        void Offer(FleetDimension d, string value, long b)
+        {
+            if (state.Fleet.FirstInBucket(d, value, b)) (list ??= []).Add(new FleetObservation(d, value, state.ApiKeyId, e.AccountId, e.Ts));
+        }
+
+        bool shared = (cross.IgnoreHosting && ctx.Geo.IsHosting) || (cross.IgnoreMobile && ctx.Geo.IsMobile) ||
+                      (ctx.Geo.Asn is { } asn && cross.SharedEgressAsns.Contains(asn));
+        if (!shared)
+        {
+            if (cross.MinAccountsPerIp > 0) Offer(FleetDimension.Ip, e.Ip, bucket);
+            if (cross.MinAccountsPerPrefix > 0) Offer(FleetDimension.Prefix, ctx.Prefix, bucket);
+        }
+        if (cross.MinAccountsPerFingerprint > 0 && e.TlsFingerprint is { Length: > 0 } tls)
+        {
+            string print = Sketches.XxHash64.HashString(e.UserAgent + "|" + tls).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+            Offer(FleetDimension.Fingerprint, print, bucket);
+        }
+        if (newNetwork && hadHistory && mass.MinKeys > 0)
+        {
+            (list ??= []).Add(new FleetObservation(FleetDimension.NewNetwork, ctx.Network, state.ApiKeyId, e.AccountId, e.Ts));
+        }
+        return list;
     }
 
     /// <summary>Applies a validated order event to the key's spoofing state.</summary>

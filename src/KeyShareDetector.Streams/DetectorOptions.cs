@@ -52,8 +52,11 @@ public sealed record DetectorOptions
     /// <summary>Store of the fleet-wide revoke breaker (one partition).</summary>
     public const string BreakerStore = "breaker-state";
 
-    /// <summary>Internal topic carrying breaker downgrades back to the per-key stage.</summary>
-    public string LadderFeedbackTopic => $"{ApplicationId}-ladder-feedback";
+    /// <summary>Store of the fleet stage (per IP, prefix, fingerprint, network).</summary>
+    public const string FleetStore = "fleet-state";
+
+    /// <summary>Internal topic carrying breaker downgrades and fleet findings back to the per-key stage.</summary>
+    public string KeyFeedbackTopic => $"{ApplicationId}-key-feedback";
 
     /// <summary>Every problem with the options, one line each, naming the setting.</summary>
     public IReadOnlyList<string> Validate()

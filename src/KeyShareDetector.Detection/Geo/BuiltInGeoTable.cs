@@ -80,6 +80,7 @@ public sealed class BuiltInGeoTable : IGeoLookup
             _answers[i] = new GeoInfo(n.Country, n.Latitude, n.Longitude, n.Asn, n.Organization, n.IsHosting || hosting.Contains(n.Asn))
             {
                 City = n.City,
+                IsMobile = n.IsMobileCarrier,
             };
         }
     }

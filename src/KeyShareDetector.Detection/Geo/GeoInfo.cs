@@ -12,6 +12,9 @@ public readonly record struct GeoInfo(string? Country, double? Latitude, double?
 
     /// <summary>City name (English where the source has several), for evidence an analyst reads; never used to decide.</summary>
     public string? City { get; init; }
+
+    /// <summary>A mobile carrier's network: many subscribers share each public IP (CGNAT).</summary>
+    public bool IsMobile { get; init; }
 }
 
 /// <summary>Looks up where an IP is; implementations are read-only and thread-safe after construction.</summary>

@@ -1,4 +1,5 @@
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Fleet;
 using KeyShareDetector.Detection.Signals;
 using KeyShareDetector.Detection.Signals.Spoofing;
 using KeyShareDetector.Detection.Windows;
@@ -72,6 +73,8 @@ public sealed record DetectionPolicy
     public ConcurrentSessionsRule ConcurrentSessions { get; init; } = new();
     public FingerprintDiversityRule FingerprintDiversity { get; init; } = new();
     public SpoofingRule Spoofing { get; init; } = new();
+    public CrossAccountRule CrossAccount { get; init; } = new();
+    public MassCompromiseRule MassCompromise { get; init; } = new();
     public InputLimits Limits { get; init; } = new();
     /// <summary>A finding's strength counts at most this much in the risk score.</summary>
     public double StrengthCap { get; init; } = 3;
@@ -100,6 +103,8 @@ public sealed record DetectionPolicy
         errors.AddRange(ConcurrentSessions.Validate());
         errors.AddRange(FingerprintDiversity.Validate());
         errors.AddRange(Spoofing.Validate());
+        errors.AddRange(CrossAccount.Validate());
+        errors.AddRange(MassCompromise.Validate());
         if (StrengthCap <= 0) errors.Add("strengthCap: must be > 0");
         errors.AddRange(Ladder.Validate());
         errors.AddRange(Breaker.Validate());
@@ -118,6 +123,8 @@ public sealed record DetectionPolicy
         "IMPOSSIBLE_TRAVEL" => ImpossibleTravel.Weight,
         "CONCURRENT_SESSIONS" => ConcurrentSessions.Weight,
         "FINGERPRINT_INTERLEAVING" => FingerprintDiversity.Weight,
+        "CROSS_ACCOUNT_IP" or "CROSS_ACCOUNT_PREFIX" or "CROSS_ACCOUNT_FINGERPRINT" => CrossAccount.Weight,
+        "MASS_COMPROMISE" => MassCompromise.Weight,
         _ => Spoofing.WeightOf(code),
     };
 }

@@ -1,5 +1,6 @@
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Fleet;
 using KeyShareDetector.Detection.Net;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Signals;
@@ -57,6 +58,7 @@ public sealed class KeyRiskState
     public ConcurrentSessionsAggregate Sessions { get; private set; } = new();
     public FingerprintDiversityAggregate Fingerprints { get; private set; } = new();
     public SpoofingAggregate Spoofing { get; set; } = new();
+    public KeyFleetMemory Fleet { get; private set; } = new();
 
     /// <summary>Takes every aggregate, the ladder and the counters of <paramref name="fresh"/> (a key starting clean).</summary>
     public void ResetFrom(KeyRiskState fresh)
@@ -68,6 +70,7 @@ public sealed class KeyRiskState
         Sessions = fresh.Sessions;
         Fingerprints = fresh.Fingerprints;
         Spoofing = fresh.Spoofing;
+        Fleet = fresh.Fleet;
         Active.Clear();
         Ladder.State = KeyState.NORMAL;
         Ladder.EpisodePeak = KeyState.NORMAL;

@@ -33,6 +33,7 @@ public static class KeyRiskStateCodec
             s.Sessions.WriteTo(w);
             s.Fingerprints.WriteTo(w);
             s.Spoofing.WriteTo(w);
+            s.Fleet.WriteTo(w);
             w.Write(s.Active.Count);
             foreach (var (_, a) in s.Active)
             {
@@ -67,6 +68,7 @@ public static class KeyRiskStateCodec
         s.Sessions.ReadFrom(r);
         s.Fingerprints.ReadFrom(r);
         s.Spoofing = SpoofingAggregate.ReadFrom(r);
+        s.Fleet.ReadFrom(r);
         int n = r.ReadInt32();
         for (int i = 0; i < n; i++)
         {
@@ -112,7 +114,7 @@ public static class KeyRiskStateCodec
         };
     }
 
-    internal static void WriteFinding(BinaryWriter w, SignalFinding f)
+    public static void WriteFinding(BinaryWriter w, SignalFinding f)
     {
         w.Write(f.Code);
         w.Write(f.Strength);
@@ -122,7 +124,7 @@ public static class KeyRiskStateCodec
         WriteReason(w, f.Reason);
     }
 
-    internal static SignalFinding ReadFinding(BinaryReader r)
+    public static SignalFinding ReadFinding(BinaryReader r)
     {
         string code = r.ReadString();
         double strength = r.ReadDouble();

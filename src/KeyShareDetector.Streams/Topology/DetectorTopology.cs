@@ -1,5 +1,6 @@
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Streams.Policy;
+using KeyShareDetector.Detection.Fleet;
 using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Provisioning;
 using KeyShareDetector.Streams.Serdes;
@@ -21,6 +22,9 @@ public static class DetectorTopology
     /// <summary>Name given to the repartition step of keyless records; Streamiz's topic is "{applicationId}-{name}-repartition".</summary>
     public const string RekeyTopicName = "rekeyed-input";
 
+    /// <summary>Name of the repartition step in front of the fleet stage.</summary>
+    public const string FleetTopicName = "fleet";
+
     /// <summary>Name of the single-partition repartition step in front of the breaker.</summary>
     public const string BreakerTopicName = "breaker";
 
@@ -38,8 +42,8 @@ public static class DetectorTopology
                 .Transformer<InputRecordParser>(kind, policy.Current.Versions[^1].Limits, metrics)
                 .Build(), name);
 
-        // Breaker downgrades come back to the per-key stage through this topic (a loop across sub-topologies).
-        var feedback = builder.Stream<string, KeyInput>(options.LadderFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
+        // Breaker downgrades and fleet findings come back to the per-key stage through this topic (a loop across sub-topologies).
+        var feedback = builder.Stream<string, KeyInput>(options.KeyFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
 
         var parsed = Parse(topics.Access, InputKind.Access, "parse-access")
             .Merge(Parse(topics.Orders, InputKind.Order, "parse-orders"), "merge-orders")
@@ -103,7 +107,27 @@ public static class DetectorTopology
         decided
             .Filter((_, v, _) => v.Downgraded, "downgraded")
             .MapValues((v, _) => new KeyInput(InputKind.Downgrade, Applied: v.Command.NewState), "downgrade")
-            .To(options.LadderFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
+            .To(options.KeyFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
+
+        // Fleet stage: facts about IPs, prefixes, fingerprints and new networks meet across keys.
+        var fleetStore = Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(DetectorOptions.FleetStore), new StringSerDes(), new ByteArraySerDes())
+            .WithLoggingEnabled(new Dictionary<string, string>());
+        var fleet = outputs
+            .FlatMap((_, v, _) => v.Observations is { } obs ? obs.Select(o => KeyValuePair.Create(o.FleetKey, o)) : [], "observations")
+            .Repartition(Repartitioned<string, FleetObservation>.As(FleetTopicName)
+                .WithKeySerdes(new StringSerDes())
+                .WithValueSerdes(new ContractSerDes<FleetObservation>(FleetTransformer.Encode, FleetTransformer.Decode)))
+            .Transform(TransformerBuilder.New<string, FleetObservation, string, FleetOutcome>()
+                .Transformer<FleetTransformer>(policy)
+                .StateStore(fleetStore)
+                .Build(), "fleet");
+        fleet
+            .FlatMap((_, v, _) => v.Findings.Select(f => KeyValuePair.Create(f.ApiKeyId, new KeyInput(InputKind.FleetFinding, Finding: f.Finding, FindingTs: f.Ts))), "fleet-findings")
+            .To(options.KeyFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
+        fleet
+            .Filter((_, v, _) => v.Alert is not null, "fleet-alert")
+            .Map((_, v, _) => KeyValuePair.Create(v.Alert!.DedupKey, v.Alert!), "fleet-alert-key")
+            .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
 
         outputs
             .Filter((_, v, _) => v.Snapshot is not null, "has-snapshot")
@@ -141,7 +165,9 @@ public static class DetectorTopology
             new TopicSpec($"{options.ApplicationId}-{RekeyTopicName}-repartition", p, rf),
             new TopicSpec($"{options.ApplicationId}-{BreakerTopicName}-repartition", 1, rf),
             new TopicSpec($"{options.ApplicationId}-{DetectorOptions.BreakerStore}-changelog", 1, rf, Compacted: true),
-            new TopicSpec(options.LadderFeedbackTopic, p, rf),
+            new TopicSpec(options.KeyFeedbackTopic, p, rf),
+            new TopicSpec($"{options.ApplicationId}-{FleetTopicName}-repartition", p, rf),
+            new TopicSpec($"{options.ApplicationId}-{DetectorOptions.FleetStore}-changelog", p, rf, Compacted: true),
         ];
     }
 }

@@ -51,6 +51,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
             InputKind.Access => input.Access!.Ts,
             InputKind.Order => input.Order!.Ts,
             InputKind.Lifecycle => input.Lifecycle!.Ts,
+            InputKind.FleetFinding => input.FindingTs,
             _ => record.Timestamp.UnixTimestampMs,
         });
         var bytes = store.Get(record.Key);
@@ -76,13 +77,16 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
             case InputKind.Order:
                 outcome = engine.OnOrder(state, input.Order!);
                 break;
+            case InputKind.FleetFinding:
+                outcome = engine.OnFleetFinding(state, input.Finding!, input.FindingTs);
+                break;
             default:
                 break;
         }
         store.Put(record.Key, KeyRiskStateCodec.Encode(state));
         if (outcome.Late) _metrics.Late();
-        if (outcome.Command is null && outcome.Snapshot is null) return null!;
-        return Record<string, DetectorOutput>.Create(record.Key, new DetectorOutput(outcome.Command, outcome.Snapshot));
+        if (outcome.Command is null && outcome.Snapshot is null && outcome.Observations is not { Count: > 0 }) return null!;
+        return Record<string, DetectorOutput>.Create(record.Key, new DetectorOutput(outcome.Command, outcome.Snapshot, outcome.Observations));
     }
 
     public void Close()

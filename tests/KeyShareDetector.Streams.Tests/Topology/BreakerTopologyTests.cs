@@ -4,6 +4,7 @@ using KeyShareDetector.Contracts;
 using KeyShareDetector.Contracts.Wire;
 using KeyShareDetector.Detection;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Fleet;
 using KeyShareDetector.Detection.Geo;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams.Observability;
@@ -47,6 +48,8 @@ public sealed class BreakerTopologyTests : IDisposable
             Shadow = shadow,
             Breaker = new BreakerRule { MaxRevokes = 10, WindowMs = 60_000 },
             Ladder = new LadderRule { HardEvidenceJumps = new Dictionary<string, KeyState> { ["UNREGISTERED_IP"] = KeyState.REVOKED } },
+            // Every key withdraws from one IP, which is cross-account evidence of its own; this test is about the breaker.
+            CrossAccount = new CrossAccountRule { MinAccountsPerIp = 0, MinAccountsPerPrefix = 0, MinAccountsPerFingerprint = 0 },
         };
         var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(policy, _signer, new TwoCountries())), new DetectorMetrics(), WireCodecs.Create());
         _driver = new TopologyTestDriver(topology, new StreamConfig<StringSerDes, ByteArraySerDes>

@@ -1,0 +1,73 @@
+using KeyShareDetector.Detection.Sketches;
+
+namespace KeyShareDetector.Detection.Fleet;
+
+/// <summary>
+/// What one key remembers for fleet-level signals: the networks it has used (bounded, least recently seen
+/// forgotten first) and the observations it sent recently (so each IP/prefix/fingerprint goes out at most
+/// once per hop). Bounded, deterministic.
+/// </summary>
+public sealed class KeyFleetMemory
+{
+    private const int RecentCap = 32;
+    private readonly List<(ulong Network, long LastSeen)> _networks = [];
+    private readonly ulong[] _recent = new ulong[RecentCap];
+    private int _next;
+
+    /// <summary>True (and remembered) when <paramref name="network"/> was not among the key's known networks.</summary>
+    public bool IsNewNetwork(string network, long ts, int capacity)
+    {
+        ulong h = XxHash64.HashString(network);
+        for (int i = 0; i < _networks.Count; i++)
+        {
+            if (_networks[i].Network == h)
+            {
+                _networks[i] = (h, Math.Max(_networks[i].LastSeen, ts));
+                return false;
+            }
+        }
+        if (_networks.Count >= capacity)
+        {
+            int oldest = 0;
+            for (int i = 1; i < _networks.Count; i++) if (_networks[i].LastSeen < _networks[oldest].LastSeen) oldest = i;
+            _networks.RemoveAt(oldest);
+        }
+        _networks.Add((h, ts));
+        return true;
+    }
+
+    public int KnownNetworks => _networks.Count;
+
+    /// <summary>True the first time this (dimension, value, bucket) is offered within the recent ring.</summary>
+    public bool FirstInBucket(FleetDimension dimension, string value, long bucket)
+    {
+        ulong h = XxHash64.HashString(value) ^ ((ulong)dimension << 56) ^ (ulong)bucket * 0x9E3779B97F4A7C15UL;
+        if (h == 0) h = 1;
+        foreach (var r in _recent) if (r == h) return false;
+        _recent[_next] = h;
+        _next = (_next + 1) % RecentCap;
+        return true;
+    }
+
+    public void WriteTo(BinaryWriter w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        w.Write(_networks.Count);
+        foreach (var (n, t) in _networks)
+        {
+            w.Write(n);
+            w.Write(t);
+        }
+        w.Write(_next);
+        foreach (var r in _recent) w.Write(r);
+    }
+
+    public void ReadFrom(BinaryReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        int n = r.ReadInt32();
+        for (int i = 0; i < n; i++) _networks.Add((r.ReadUInt64(), r.ReadInt64()));
+        _next = r.ReadInt32();
+        for (int i = 0; i < RecentCap; i++) _recent[i] = r.ReadUInt64();
+    }
+}

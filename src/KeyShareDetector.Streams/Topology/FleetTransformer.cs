@@ -1,0 +1,87 @@
+using System.Text;
+using KeyShareDetector.Detection.Fleet;
+using KeyShareDetector.Streams.Policy;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.Stream;
+
+namespace KeyShareDetector.Streams.Topology;
+
+/// <summary>
+/// Fleet stage, keyed by IP, prefix, fingerprint or network: counts distinct accounts (or keys on a new network)
+/// per window and sends findings back to each key involved; raises the mass-compromise alert.
+/// </summary>
+public sealed class FleetTransformer : ITransformer<string, FleetObservation, string, FleetOutcome>
+{
+    private readonly LivePolicy _policy;
+    private IKeyValueStore<string, byte[]>? _store;
+
+    /// <summary>
+    /// Streamiz's builder needs a parameterless constructor and makes one unused instance with it; every
+    /// instance that processes records is built with the arguments below.
+    /// </summary>
+    public FleetTransformer()
+    {
+        _policy = null!;
+    }
+
+    public FleetTransformer(LivePolicy policy)
+    {
+        _policy = policy;
+    }
+
+    public void Init(ProcessorContext<string, FleetOutcome> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(DetectorOptions.FleetStore);
+    }
+
+    public Record<string, FleetOutcome> Process(Record<string, FleetObservation> record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var o = record.Value;
+        var policy = _policy.For(o.Ts).Policy;
+        FleetAggregate agg;
+        if (_store!.Get(record.Key) is { } bytes)
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+            agg = FleetAggregate.ReadFrom(reader);
+        }
+        else
+        {
+            agg = FleetAggregate.For(o, policy.CrossAccount, policy.MassCompromise);
+        }
+        var outcome = agg.OnObservation(o, policy.CrossAccount, policy.MassCompromise);
+        using (var ms = new MemoryStream())
+        {
+            using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) agg.WriteTo(writer);
+            _store.Put(record.Key, ms.ToArray());
+        }
+        return outcome.Findings.Count == 0 && outcome.Alert is null ? null! : Record<string, FleetOutcome>.Create(record.Key, outcome);
+    }
+
+    public void Close()
+    {
+    }
+
+    /// <summary>Binary form of an observation on the fleet repartition topic.</summary>
+    public static byte[] Encode(FleetObservation o)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write((byte)o.Dimension);
+            w.Write(o.Value);
+            w.Write(o.ApiKeyId);
+            w.Write(o.AccountId);
+            w.Write(o.Ts);
+        }
+        return ms.ToArray();
+    }
+
+    public static FleetObservation Decode(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+        return new FleetObservation((FleetDimension)r.ReadByte(), r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt64());
+    }
+}
