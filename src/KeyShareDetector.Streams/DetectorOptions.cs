@@ -39,6 +39,8 @@ public sealed record DetectorOptions
     public short ReplicationFactor { get; init; } = 1;
     public string StateDir { get; init; } = Path.Combine(Path.GetTempPath(), "keyshare-state");
     public int CommitIntervalMs { get; init; } = 100;
+    /// <summary>Dead letters from one topic within one minute (per task) that raise a warning alert; 0 turns it off.</summary>
+    public long DeadLetterAlertPerMinute { get; init; } = 100;
     /// <summary>Follow the policy topic and apply new versions while running.</summary>
     public bool WatchPolicyTopic { get; init; } = true;
     /// <summary>Extra librdkafka settings (SASL/SSL...) applied to every client.</summary>
@@ -68,6 +70,7 @@ public sealed record DetectorOptions
         if (InputPartitions < 1) errors.Add("InputPartitions must be >= 1");
         if (ReplicationFactor < 1) errors.Add("ReplicationFactor must be >= 1");
         if (CommitIntervalMs < 1) errors.Add("CommitIntervalMs must be >= 1");
+        if (DeadLetterAlertPerMinute < 0) errors.Add("DeadLetterAlertPerMinute must be >= 0");
         return errors;
     }
 }

@@ -20,18 +20,51 @@ public sealed class DetectorService : IAsyncDisposable
     private volatile KafkaStream.State _state = KafkaStream.State.CREATED;
 
     private PolicyTopicWatcher? _watcher;
+    private readonly DetectorOptions _options;
+    private readonly WireCodecs _codecs;
+    private readonly TimeProvider _time;
+    private volatile string? _lastError;
+    private int _failureReported;
 
-    private DetectorService(KafkaStream stream, DetectorMetrics metrics, LivePolicy policy)
+    private DetectorService(KafkaStream stream, DetectorMetrics metrics, LivePolicy policy, DetectorOptions options, WireCodecs codecs, TimeProvider time)
     {
         _stream = stream;
         Metrics = metrics;
         Policy = policy;
+        _options = options;
+        _codecs = codecs;
+        _time = time;
         _stream.StateChanged += (_, now) =>
         {
             _state = now;
             if (now == KafkaStream.State.RUNNING) _running.TrySetResult();
-            else if (now == KafkaStream.State.ERROR) _running.TrySetException(new InvalidOperationException("the stream entered ERROR state"));
+            else if (now == KafkaStream.State.ERROR)
+            {
+                _running.TrySetException(new InvalidOperationException("the stream entered ERROR state: " + (_lastError ?? "unknown cause")));
+                ReportFailure();
+            }
         };
+    }
+
+    /// <summary>True once a stream thread died (the instance no longer detects).</summary>
+    public bool Failed => Volatile.Read(ref _failureReported) == 1;
+
+    /// <summary>Publishes one critical STREAM_THREAD_FAILED alert for this instance.</summary>
+    private void ReportFailure()
+    {
+        if (Interlocked.Exchange(ref _failureReported, 1) == 1) return;
+        try
+        {
+            var alert = Detection.Alerts.AlertFactory.ForStreamFailure(_time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ApplicationId, _lastError ?? "the stream entered ERROR state");
+            var config = new ProducerConfig(_options.KafkaSettings.ToDictionary()) { BootstrapServers = _options.BootstrapServers, MessageTimeoutMs = 10_000 };
+            using var producer = new ProducerBuilder<string, byte[]>(config).Build();
+            producer.Produce(_options.Topics.Alerts, new Message<string, byte[]> { Key = alert.DedupKey, Value = _codecs.Write(alert) });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+        catch (KafkaException)
+        {
+            // The broker is unreachable too: the failed state still shows on /healthz and in the logs.
+        }
     }
 
     public DetectorMetrics Metrics { get; }
@@ -47,7 +80,7 @@ public sealed class DetectorService : IAsyncDisposable
 
     /// <summary>Builds the topology and starts it; returns once it is RUNNING or throws after <paramref name="readyTimeout"/>.</summary>
     public static async Task<DetectorService> StartAsync(DetectorOptions options, PolicyBook policies, WireCodecs codecs,
-        TimeSpan readyTimeout, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        TimeSpan readyTimeout, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
@@ -73,7 +106,20 @@ public sealed class DetectorService : IAsyncDisposable
         config.Partitioner = Partitioner.Murmur2Random;
         foreach (var (k, v) in options.KafkaSettings) config[k] = v;
 
-        var service = new DetectorService(new KafkaStream(topology, config), metrics, live);
+        DetectorService? created = null;
+        config.InnerExceptionHandler = e =>
+        {
+            if (created is not null) created._lastError = e.GetType().Name + ": " + e.Message;
+            return ExceptionHandlerResponse.FAIL;
+        };
+        config.DeserializationExceptionHandler = (_, record, e) =>
+        {
+            // Inputs are read as bytes and parsed by the topology (bad ones go to the DLQ); this fires only for
+            // corrupt internal topics, which is a fault to stop on.
+            if (created is not null) created._lastError = $"corrupt record on {record.Topic}/{record.Partition.Value}/{record.Offset.Value}: {e.Message}";
+            return ExceptionHandlerResponse.FAIL;
+        };
+        var service = created = new DetectorService(new KafkaStream(topology, config), metrics, live, options, codecs, time ?? TimeProvider.System);
         try
         {
             if (options.WatchPolicyTopic)

@@ -42,5 +42,5 @@ public sealed class WireCodecs
 
     public byte[] Write(FeatureSnapshot snapshot) => Features.Serialize(snapshot);
 
-    public byte[] Write(Alert alert) => ContractCodecs.Alert.SerializeJson(alert);
+    public byte[] Write(Alert alert) => Command.Format == WireFormatKind.Json ? ContractCodecs.Alert.SerializeJson(alert) : ContractCodecs.Alert.SerializeAvro(alert);
 }

@@ -12,6 +12,10 @@ public sealed record LadderRule
     public double RevokeScore { get; init; } = 160;
     /// <summary>Least event time between two commands of one episode, so the owner can react to the first.</summary>
     public long MinStepIntervalMs { get; init; } = 300_000;
+    /// <summary>Evidence that goes on at warn level this long after a command escalates one rung (repetition after a lower step).</summary>
+    public long RepeatEscalationMs { get; init; } = 900_000;
+    /// <summary>Highest rung repetition alone may reach; REVOKE otherwise needs its score, hard evidence or probation.</summary>
+    public KeyState RepeatEscalatesUpTo { get; init; } = KeyState.REAUTH_REQUIRED;
     /// <summary>Quiet event time after which WARNED and MONITORED step down one rung.</summary>
     public long DecayMs { get; init; } = 86_400_000;
     /// <summary>After a completed re-authentication the key is on probation this long.</summary>
@@ -30,6 +34,9 @@ public sealed record LadderRule
         if (!(MonitorScore <= WarnScore && WarnScore < ReauthScore && ReauthScore < RevokeScore))
             yield return "ladder: scores must rise: monitorScore <= warnScore < reauthScore < revokeScore";
         if (MinStepIntervalMs < 0) yield return "ladder.minStepIntervalMs: must be >= 0";
+        if (RepeatEscalationMs < MinStepIntervalMs) yield return "ladder.repeatEscalationMs: must be >= minStepIntervalMs";
+        if (RepeatEscalatesUpTo is not (KeyState.WARNED or KeyState.REAUTH_REQUIRED or KeyState.REVOKED))
+            yield return "ladder.repeatEscalatesUpTo: must be WARNED, REAUTH_REQUIRED or REVOKED";
         if (DecayMs <= 0) yield return "ladder.decayMs: must be > 0";
         if (ProbationMs < 0) yield return "ladder.probationMs: must be >= 0";
         if (ProbationEscalatesTo is not (KeyState.WARNED or KeyState.REAUTH_REQUIRED or KeyState.REVOKED))
@@ -118,7 +125,9 @@ public static class EscalationLadder
         }
         if (hardJump is { } h) jumpCap = Max(jumpCap, h);
         target = Max(target, jumpCap);
-        if (target <= current) return null;
+        // Nothing to do unless the score reaches a higher rung or abuse at warn level goes on after a command.
+        bool mayRepeat = s.EpisodePeak >= KeyState.WARNED && score >= rule.WarnScore;
+        if (target <= current && !mayRepeat) return null;
 
         if (target == KeyState.MONITORED)
         {
@@ -136,7 +145,8 @@ public static class EscalationLadder
             next = NextCommandRung(floor);
             // After a command, the next one needs time for the owner to react and evidence seen since.
             if (s.EpisodePeak >= KeyState.WARNED && (!freshEvidence || ts - s.LastTransitionAt < rule.MinStepIntervalMs)) return null;
-            if (next > target) return null;
+            bool repeated = mayRepeat && next <= rule.RepeatEscalatesUpTo && ts - s.LastTransitionAt >= rule.RepeatEscalationMs;
+            if (next > target && !repeated) return null;
         }
         if (next <= s.EpisodePeak) return null;
         s.EpisodePeak = next;

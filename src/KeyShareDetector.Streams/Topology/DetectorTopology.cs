@@ -55,9 +55,13 @@ public static class DetectorTopology
             (_, v, _) => v.NeedsRekey,
             (_, _, _) => true);
 
-        branches[0]
-            .MapValues((v, _) => v.DeadLetter!, "dead-letter")
-            .To(topics.DeadLetters, new StringSerDes(), new ContractSerDes<DeadLetter>(codecs.Write, _ => throw new NotSupportedException()));
+        var deadLetters = branches[0].MapValues((v, _) => v.DeadLetter!, "dead-letter");
+        deadLetters.To(topics.DeadLetters, new StringSerDes(), new ContractSerDes<DeadLetter>(codecs.Write, _ => throw new NotSupportedException()));
+        deadLetters
+            .Transform(TransformerBuilder.New<string, DeadLetter, string, Alert>()
+                .Transformer<DeadLetterRateTransformer>(options.DeadLetterAlertPerMinute)
+                .Build(), "dlq-rate")
+            .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
 
         // Keyless records may sit on any partition: send them through a topic keyed by api key id so that all
         // of a key's records meet in one task. Keyed records (the contract) skip this hop.

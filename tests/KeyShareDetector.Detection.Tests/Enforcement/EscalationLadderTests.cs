@@ -41,6 +41,18 @@ public class EscalationLadderTests
     }
 
     [Fact]
+    public void Abuse_that_goes_on_at_warn_level_escalates_to_reauth_after_the_repeat_interval_but_never_to_revoke_by_repetition_alone()
+    {
+        var s = new LadderState();
+        Eval(s, 60, 0);
+        Assert.Null(Eval(s, 60, 10 * Minute));
+        Assert.Equal(EnforcementAction.REAUTH, Eval(s, 60, 15 * Minute)?.Action);
+        Assert.Null(Eval(s, 60, 60 * Minute));
+        Assert.Null(Eval(s, 150, 120 * Minute));
+        Assert.Equal(EnforcementAction.REVOKE, Eval(s, 170, 121 * Minute)?.Action);
+    }
+
+    [Fact]
     public void Hard_evidence_jumps_as_far_as_the_policy_allows()
     {
         var s = new LadderState();

@@ -17,7 +17,7 @@ public sealed class DetectorTopologyTests : IDisposable
 {
     private const long T0 = 1_767_225_600_000;
     private static readonly DateTime Epoch = DateTime.UnixEpoch;
-    private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "topology-test" };
+    private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "topology-test", DeadLetterAlertPerMinute = 3 };
     private readonly CommandSigner _signer = new("test-key", Encoding.UTF8.GetBytes("topology-test-secret-123456"));
     private readonly DetectorMetrics _metrics = new();
     private readonly TopologyTestDriver _driver;
@@ -194,6 +194,18 @@ public sealed class DetectorTopologyTests : IDisposable
     {
         Register("k12", "81.2.69.0/33");
         Assert.Equal("INVALID_CIDR", Assert.Single(DeadLetters()).ErrorCode);
+    }
+
+    [Fact]
+    public void A_burst_of_dead_letters_raises_one_warning_per_topic_and_minute()
+    {
+        var alerts = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Alerts, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
+        for (int i = 0; i < 7; i++) Pipe(Encoding.UTF8.GetBytes("garbage " + i), T0 + i, "k");
+        var raised = alerts.ReadKeyValueList().Select(r => ContractCodecs.Alert.Deserialize(r.Message.Value)).ToList();
+        var alert = Assert.Single(raised);
+        Assert.Equal("DLQ_RATE", alert.Kind);
+        Assert.Equal(AlertSeverity.WARNING, alert.Severity);
+        Assert.Equal(7, DeadLetters().Count);
     }
 
     [Fact]
