@@ -6,5 +6,6 @@ var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys
     DevBrokerCommand.Create(),
     DemoCommand.Create(),
     PolicyCommand.Create(),
+    VerifyCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -106,7 +106,7 @@ public class KeyRiskEngineTests
         var a = Run(_engine.NewState("k9"), input).Single();
         var b = Run(new KeyRiskEngine(DetectionPolicy.Default, TestSigner.Create()).NewState("k9"), input).Single();
         Assert.Equal(a.CommandId, b.CommandId);
-        Assert.Equal(KeyShareDetector.Detection.Enforcement.CommandCanonicalForm.Encode(a), KeyShareDetector.Detection.Enforcement.CommandCanonicalForm.Encode(b));
+        Assert.Equal(KeyShareDetector.Contracts.Signing.CommandCanonicalForm.Encode(a), KeyShareDetector.Contracts.Signing.CommandCanonicalForm.Encode(b));
         Assert.Equal(a.Signature, b.Signature);
     }
 

@@ -1,4 +1,5 @@
 using KeyShareDetector.Contracts;
+using KeyShareDetector.Contracts.Signing;
 using KeyShareDetector.Detection.Enforcement;
 
 namespace KeyShareDetector.Detection.Tests.Enforcement;
@@ -45,6 +46,28 @@ public class CommandSignerTests
     {
         var other = TestSigner.Create("another-secret-abcdefghijkl");
         Assert.False(TestSigner.Create().Verify(other.Sign(Sample())));
+    }
+
+    [Fact]
+    public void What_the_signer_signs_the_backend_verifier_accepts_as_json_and_avro()
+    {
+        var signed = TestSigner.Create().Sign(Sample());
+        var backend = new CommandVerifier("test-key-1", System.Text.Encoding.UTF8.GetBytes("unit-test-secret-0123456789"));
+
+        Assert.True(backend.Verify(KeyShareDetector.Contracts.Wire.ContractCodecs.Command.SerializeJson(signed)).IsValid);
+        Assert.True(backend.Verify(KeyShareDetector.Contracts.Wire.ContractCodecs.Command.SerializeAvro(signed)).IsValid);
+        Assert.Equal("test-key-1", signed.SigningKeyId);
+    }
+
+    [Fact]
+    public void Signing_again_replaces_the_old_signature_and_key_id()
+    {
+        var other = new CommandSigner("old-key", System.Text.Encoding.UTF8.GetBytes("old-secret-0123456789abc"));
+        var resigned = TestSigner.Create().Sign(other.Sign(Sample()));
+
+        Assert.True(TestSigner.Create().Verify(resigned));
+        Assert.False(other.Verify(resigned));
+        Assert.Equal(TestSigner.Create().Sign(Sample()).Signature, resigned.Signature);
     }
 
     [Fact]
