@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using KeyShareDetector.Detection.Sketches;
 
 namespace KeyShareDetector.Detection.Signals;
 
@@ -26,14 +28,28 @@ public sealed record ConcurrentSessionsRule
 /// Several owners' bots share egress networks; a key used by different people shows active sessions in
 /// different networks at once. Traffic from registered or platform CIDRs is not counted.
 /// </summary>
+/// <remarks>
+/// Allocation-free per event unless a finding fires (or the session table grows): a session is identified by a
+/// 64-bit xxHash of its session id (else of its IP and user agent), sessions live in an array in arrival order
+/// (at most <see cref="ConcurrentSessionsRule.MaxTrackedSessions"/>), and distinct networks among the active ones
+/// are counted by their hashes on the stack.
+/// </remarks>
 public sealed class ConcurrentSessionsAggregate
 {
-    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private const byte FormatV2 = 2;
+    /// <summary>Hash seeds that keep "session id" and "IP + user agent" identities apart.</summary>
+    private const ulong SessionIdSeed = 0x5E55_10D1;
+    private const ulong AddressSeed = 0xADD4_E55A;
+    /// <summary>Network hashes counted on the stack up to this many active sessions, in a pooled array beyond.</summary>
+    private const int StackNetworks = 128;
+
+    private Session[] _sessions = [];
+    private int _count;
     private long _newest = long.MinValue;
 
     public bool Overflowed { get; private set; }
 
-    public int Tracked => _sessions.Count;
+    public int Tracked => _count;
 
     public void OnAccess(AccessContext ctx, ConcurrentSessionsRule rule, List<SignalFinding> findings)
     {
@@ -41,18 +57,21 @@ public sealed class ConcurrentSessionsAggregate
         ArgumentNullException.ThrowIfNull(findings);
         if (ctx.Registered || ctx.PlatformTraffic) return;
         var e = ctx.Event;
-        string id = e.SessionId is { Length: > 0 } s ? "s:" + s : "a:" + e.Ip + "|" + e.UserAgent;
+        ulong id = IdentityOf(e.SessionId, e.Ip, e.UserAgent);
         long ts = e.Ts;
         _newest = Math.Max(_newest, ts);
 
-        if (_sessions.TryGetValue(id, out var existing))
+        int index = IndexOf(id);
+        if (index >= 0)
         {
-            _sessions[id] = existing with { LastSeen = Math.Max(existing.LastSeen, ts), FirstSeen = Math.Min(existing.FirstSeen, ts) };
+            ref var existing = ref _sessions[index];
+            existing.LastSeen = Math.Max(existing.LastSeen, ts);
+            existing.FirstSeen = Math.Min(existing.FirstSeen, ts);
         }
         else
         {
-            if (_sessions.Count >= rule.MaxTrackedSessions) EvictOldest(ts - rule.InactivityGapMs);
-            if (_sessions.Count >= rule.MaxTrackedSessions)
+            if (_count >= rule.MaxTrackedSessions) EvictOldest(ts - rule.InactivityGapMs);
+            if (_count >= rule.MaxTrackedSessions)
             {
                 Overflowed = true;
                 findings.Add(new SignalFinding("SESSION_CAP_EXCEEDED", 1.0, ts - rule.InactivityGapMs, ts,
@@ -61,58 +80,117 @@ public sealed class ConcurrentSessionsAggregate
                         [("max_sessions", rule.MaxTrackedSessions)])));
                 return;
             }
-            _sessions[id] = new Session(ts, ts, ctx.Network, e.Ip);
+            Append(new Session(id, ts, ts, ctx.Network, e.Ip));
         }
 
         // Active at the key's newest time: seen within the gap before it. A late record still counts while its
-        // session is within the gap of the newest time.
+        // session is within the gap of the newest time. Sessions quiet for two gaps are dropped.
         long at = _newest;
-        var networks = new SortedSet<string>(StringComparer.Ordinal);
-        int active = 0;
-        List<string>? dead = null;
-        foreach (var (key, session) in _sessions)
+        long activeFrom = at - rule.InactivityGapMs;
+        long deadBefore = at - (2 * rule.InactivityGapMs);
+        ulong[]? rented = null;
+        Span<ulong> networks = _count <= StackNetworks
+            ? stackalloc ulong[_count]
+            : (rented = ArrayPool<ulong>.Shared.Rent(_count));
+        try
         {
-            if (session.LastSeen < at - (2 * rule.InactivityGapMs)) (dead ??= []).Add(key);
-            if (session.LastSeen >= at - rule.InactivityGapMs)
+            int active = 0;
+            int distinct = 0;
+            int kept = 0;
+            var sessions = _sessions;
+            for (int i = 0; i < _count; i++)
             {
-                active++;
-                networks.Add(session.Network);
+                var session = sessions[i];
+                if (session.LastSeen < deadBefore) continue;
+                if (session.LastSeen >= activeFrom)
+                {
+                    active++;
+                    if (networks[..distinct].IndexOf(session.NetworkHash) < 0) networks[distinct++] = session.NetworkHash;
+                }
+                if (kept != i) sessions[kept] = session;
+                kept++;
             }
+            if (kept < _count)
+            {
+                Array.Clear(sessions, kept, _count - kept);
+                _count = kept;
+            }
+            if (distinct < rule.MinConcurrentNetworks) return;
+            findings.Add(Finding(rule, at, active, distinct));
         }
-        if (dead is not null) foreach (var k in dead) _sessions.Remove(k);
-        if (networks.Count < rule.MinConcurrentNetworks) return;
+        finally
+        {
+            if (rented is not null) ArrayPool<ulong>.Shared.Return(rented);
+        }
+    }
 
-        findings.Add(new SignalFinding("CONCURRENT_SESSIONS", (double)networks.Count / rule.MinConcurrentNetworks, at - rule.InactivityGapMs, at,
+    /// <summary>The session identity: xxHash64 of the session id, else of the IP and the user agent (other seeds).</summary>
+    private static ulong IdentityOf(string? sessionId, string ip, string userAgent) =>
+        sessionId is { Length: > 0 }
+            ? XxHash64.HashChars(sessionId, SessionIdSeed)
+            : XxHash64.HashChars(userAgent, XxHash64.HashChars(ip, AddressSeed));
+
+    private int IndexOf(ulong id)
+    {
+        var sessions = _sessions;
+        for (int i = 0; i < _count; i++)
+        {
+            if (sessions[i].Id == id) return i;
+        }
+        return -1;
+    }
+
+    private void Append(Session session)
+    {
+        if (_count == _sessions.Length) Array.Resize(ref _sessions, Math.Max(4, _sessions.Length * 2));
+        _sessions[_count++] = session;
+    }
+
+    /// <summary>The finding (rare: evidence may allocate): networks of the active sessions, sorted, named.</summary>
+    private SignalFinding Finding(ConcurrentSessionsRule rule, long at, int active, int distinct)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < _count; i++)
+        {
+            if (_sessions[i].LastSeen >= at - rule.InactivityGapMs) names.Add(_sessions[i].Network);
+        }
+        return new SignalFinding("CONCURRENT_SESSIONS", (double)distinct / rule.MinConcurrentNetworks, at - rule.InactivityGapMs, at,
             Evidence.Of("CONCURRENT_SESSIONS",
-                string.Create(CultureInfo.InvariantCulture, $"{active} sessions active at once from {networks.Count} different networks"),
-                [("active_sessions", active), ("networks", networks.Count), ("min_networks", rule.MinConcurrentNetworks), ("window_start", at - rule.InactivityGapMs), ("window_end", at)],
-                networks)));
+                string.Create(CultureInfo.InvariantCulture, $"{active} sessions active at once from {distinct} different networks"),
+                [("active_sessions", active), ("networks", distinct), ("min_networks", rule.MinConcurrentNetworks), ("window_start", at - rule.InactivityGapMs), ("window_end", at)],
+                names));
     }
 
     private void EvictOldest(long activeFrom)
     {
-        string? oldest = null;
+        int oldest = -1;
         long oldestSeen = long.MaxValue;
-        foreach (var (key, session) in _sessions)
+        for (int i = 0; i < _count; i++)
         {
-            if (session.LastSeen < activeFrom && session.LastSeen < oldestSeen)
+            long seen = _sessions[i].LastSeen;
+            if (seen < activeFrom && seen < oldestSeen)
             {
-                oldest = key;
-                oldestSeen = session.LastSeen;
+                oldest = i;
+                oldestSeen = seen;
             }
         }
-        if (oldest is not null) _sessions.Remove(oldest);
+        if (oldest < 0) return;
+        Array.Copy(_sessions, oldest + 1, _sessions, oldest, _count - oldest - 1);
+        _sessions[--_count] = default;
     }
 
+    /// <remarks>Layout: format byte (2), Overflowed, newest time, count, (id hash, first seen, last seen, network, IP)*.</remarks>
     public void WriteTo(BinaryWriter w)
     {
         ArgumentNullException.ThrowIfNull(w);
+        w.Write(FormatV2);
         w.Write(Overflowed);
         w.Write(_newest);
-        w.Write(_sessions.Count);
-        foreach (var (key, s) in _sessions)
+        w.Write(_count);
+        for (int i = 0; i < _count; i++)
         {
-            w.Write(key);
+            var s = _sessions[i];
+            w.Write(s.Id);
             w.Write(s.FirstSeen);
             w.Write(s.LastSeen);
             w.Write(s.Network);
@@ -123,11 +201,31 @@ public sealed class ConcurrentSessionsAggregate
     public void ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        byte format = r.ReadByte();
+        if (format != FormatV2) throw new InvalidDataException($"unknown concurrent sessions format {format}");
         Overflowed = r.ReadBoolean();
         _newest = r.ReadInt64();
         int n = r.ReadInt32();
-        for (int i = 0; i < n; i++) _sessions[r.ReadString()] = new Session(r.ReadInt64(), r.ReadInt64(), r.ReadString(), r.ReadString());
+        if (n < 0) throw new InvalidDataException($"concurrent sessions count {n} is negative");
+        _sessions = new Session[Math.Max(4, n)];
+        _count = 0;
+        for (int i = 0; i < n; i++)
+        {
+            ulong id = r.ReadUInt64();
+            long first = r.ReadInt64();
+            long last = r.ReadInt64();
+            Append(new Session(id, first, last, r.ReadString(), r.ReadString()));
+        }
     }
 
-    private readonly record struct Session(long FirstSeen, long LastSeen, string Network, string Ip);
+    /// <summary>One session: its identity hash, times, the network it started in (and that network's hash) and its IP.</summary>
+    private struct Session(ulong id, long firstSeen, long lastSeen, string network, string ip)
+    {
+        public readonly ulong Id = id;
+        public long FirstSeen = firstSeen;
+        public long LastSeen = lastSeen;
+        public readonly string Network = network;
+        public readonly ulong NetworkHash = XxHash64.HashString(network);
+        public readonly string Ip = ip;
+    }
 }

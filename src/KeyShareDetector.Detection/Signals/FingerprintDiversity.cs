@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using KeyShareDetector.Detection.Sketches;
 
 namespace KeyShareDetector.Detection.Signals;
 
@@ -30,8 +33,15 @@ public sealed record FingerprintDiversityRule
 /// is off by its own stable amount). An upgrade changes the fingerprint once; two people sharing a key switch
 /// back and forth. Counts "returns" (A, B, A) among stable fingerprints within the lookback.
 /// </summary>
+/// <remarks>
+/// Allocation-free per event unless a finding fires: a fingerprint is identified by a 64-bit xxHash of its parts
+/// (user agent, TLS fingerprint, clock-offset mode); its readable id ("ua|tls|clockN") is only built for evidence.
+/// </remarks>
 public sealed class FingerprintDiversityAggregate
 {
+    private const byte FormatV2 = 2;
+    private const ulong FingerprintSeed = 0xF1A9_E7D1;
+
     private readonly List<Print> _prints = [];
     private readonly List<long> _returns = [];
     private int _current = -1;
@@ -45,23 +55,26 @@ public sealed class FingerprintDiversityAggregate
         if (ctx.PlatformTraffic) return;
         var e = ctx.Event;
         long ts = e.Ts;
-        string offsetMode = e.ClientTs is { } c
-            ? "clock" + Math.Floor((double)(ts - c) / rule.ClockOffsetBucketMs).ToString(CultureInfo.InvariantCulture)
-            : "clock?";
-        string id = e.UserAgent + "|" + (e.TlsFingerprint ?? "") + "|" + offsetMode;
+        // The clock-offset mode: floor((server ts - client ts) / bucket), or none without a client time.
+        bool hasOffset = e.ClientTs is not null;
+        double offsetMode = e.ClientTs is { } c ? Math.Floor((double)(ts - c) / rule.ClockOffsetBucketMs) : 0;
+        string userAgent = e.UserAgent ?? "";
+        string tls = e.TlsFingerprint ?? "";
+        ulong id = IdentityOf(userAgent, tls, hasOffset, offsetMode);
 
         long horizon = ts - rule.LookbackMs;
+        var prints = CollectionsMarshal.AsSpan(_prints);
         int index = -1;
-        for (int i = 0; i < _prints.Count; i++)
+        for (int i = 0; i < prints.Length; i++)
         {
-            if (string.Equals(_prints[i].Id, id, StringComparison.Ordinal)) index = i;
+            if (prints[i].Id == id) index = i;
         }
         if (index < 0)
         {
             if (_prints.Count >= rule.MaxTrackedFingerprints)
             {
                 int stale = -1;
-                for (int i = 0; i < _prints.Count; i++) if (_prints[i].LastSeen < horizon && i != _current) stale = i;
+                for (int i = 0; i < prints.Length; i++) if (prints[i].LastSeen < horizon && i != _current) stale = i;
                 if (stale < 0)
                 {
                     Overflowed = true;
@@ -71,48 +84,89 @@ public sealed class FingerprintDiversityAggregate
                 if (_current > stale) _current--;
                 else if (_current == stale) _current = -1;
             }
-            _prints.Add(new Print(id, ts, ts, 0));
+            _prints.Add(new Print(id, userAgent, tls, hasOffset, offsetMode, ts, ts, 0));
             index = _prints.Count - 1;
+            prints = CollectionsMarshal.AsSpan(_prints);
         }
-        var p = _prints[index];
-        _prints[index] = p with { LastSeen = Math.Max(p.LastSeen, ts), FirstSeen = Math.Min(p.FirstSeen, ts), Requests = p.Requests + 1 };
+        ref var p = ref prints[index];
+        p.LastSeen = Math.Max(p.LastSeen, ts);
+        p.FirstSeen = Math.Min(p.FirstSeen, ts);
+        p.Requests++;
 
         // A switch back to a fingerprint used before the current one is an interleaving.
-        if (_current >= 0 && _current != index && _prints[index].Requests > 1 && _prints[_current].Requests >= rule.MinRequestsPerFingerprint)
+        if (_current >= 0 && _current != index && p.Requests > 1 && prints[_current].Requests >= rule.MinRequestsPerFingerprint)
         {
             _returns.Add(ts);
         }
         _current = index;
-        _returns.RemoveAll(t => t < horizon);
+        DropReturnsBefore(horizon);
 
         int stable = 0;
-        var subjects = new List<string>();
-        foreach (var print in _prints)
+        foreach (ref readonly var print in prints)
         {
-            if (print.Requests >= rule.MinRequestsPerFingerprint && print.LastSeen >= horizon)
-            {
-                stable++;
-                subjects.Add(print.Id);
-            }
+            if (print.Requests >= rule.MinRequestsPerFingerprint && print.LastSeen >= horizon) stable++;
         }
         if (stable < 2 || _returns.Count < rule.MinInterleavings) return;
+        findings.Add(Finding(rule, horizon, ts, stable));
+    }
+
+    /// <summary>xxHash64 over the user agent, then the TLS fingerprint, then the clock-offset mode (each seeding the next).</summary>
+    private static ulong IdentityOf(string userAgent, string tls, bool hasOffset, double offsetMode)
+    {
+        ulong h = XxHash64.HashChars(userAgent, FingerprintSeed);
+        h = XxHash64.HashChars(tls, h);
+        Span<byte> mode = stackalloc byte[9];
+        mode[0] = hasOffset ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteInt64LittleEndian(mode[1..], hasOffset ? BitConverter.DoubleToInt64Bits(offsetMode) : 0);
+        return XxHash64.Hash(mode, h);
+    }
+
+    /// <summary>Forgets returns older than the lookback, keeping the others in order (what RemoveAll did, without a closure).</summary>
+    private void DropReturnsBefore(long horizon)
+    {
+        var returns = CollectionsMarshal.AsSpan(_returns);
+        int kept = 0;
+        for (int i = 0; i < returns.Length; i++)
+        {
+            if (returns[i] < horizon) continue;
+            returns[kept++] = returns[i];
+        }
+        if (kept < returns.Length) _returns.RemoveRange(kept, returns.Length - kept);
+    }
+
+    /// <summary>The finding (rare: evidence allocates), naming the stable fingerprints by their readable ids.</summary>
+    private SignalFinding Finding(FingerprintDiversityRule rule, long horizon, long ts, int stable)
+    {
+        var subjects = new List<string>(stable);
+        foreach (var print in _prints)
+        {
+            if (print.Requests >= rule.MinRequestsPerFingerprint && print.LastSeen >= horizon) subjects.Add(print.ReadableId);
+        }
         subjects.Sort(StringComparer.Ordinal);
-        findings.Add(new SignalFinding("FINGERPRINT_INTERLEAVING", (double)_returns.Count / rule.MinInterleavings, horizon, ts,
+        return new SignalFinding("FINGERPRINT_INTERLEAVING", (double)_returns.Count / rule.MinInterleavings, horizon, ts,
             Evidence.Of("FINGERPRINT_INTERLEAVING",
                 string.Create(CultureInfo.InvariantCulture, $"{stable} stable client fingerprints used alternately ({_returns.Count} switches back) within {rule.LookbackMs / 60_000} min"),
                 [("stable_fingerprints", stable), ("interleavings", _returns.Count), ("min_interleavings", rule.MinInterleavings), ("window_start", horizon), ("window_end", ts)],
-                subjects)));
+                subjects));
     }
 
+    /// <remarks>
+    /// Layout: format byte (2), Overflowed, current index, count, (user agent, TLS fingerprint, has offset, offset mode,
+    /// first seen, last seen, requests)*, returns count, return times*. The identity hash is recomputed on read.
+    /// </remarks>
     public void WriteTo(BinaryWriter w)
     {
         ArgumentNullException.ThrowIfNull(w);
+        w.Write(FormatV2);
         w.Write(Overflowed);
         w.Write(_current);
         w.Write(_prints.Count);
         foreach (var p in _prints)
         {
-            w.Write(p.Id);
+            w.Write(p.UserAgent);
+            w.Write(p.Tls);
+            w.Write(p.HasOffset);
+            w.Write(p.OffsetMode);
             w.Write(p.FirstSeen);
             w.Write(p.LastSeen);
             w.Write(p.Requests);
@@ -124,13 +178,40 @@ public sealed class FingerprintDiversityAggregate
     public void ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        byte format = r.ReadByte();
+        if (format != FormatV2) throw new InvalidDataException($"unknown fingerprint diversity format {format}");
+        _prints.Clear();
+        _returns.Clear();
         Overflowed = r.ReadBoolean();
         _current = r.ReadInt32();
         int n = r.ReadInt32();
-        for (int i = 0; i < n; i++) _prints.Add(new Print(r.ReadString(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32()));
+        for (int i = 0; i < n; i++)
+        {
+            string userAgent = r.ReadString();
+            string tls = r.ReadString();
+            bool hasOffset = r.ReadBoolean();
+            double offsetMode = r.ReadDouble();
+            _prints.Add(new Print(IdentityOf(userAgent, tls, hasOffset, offsetMode), userAgent, tls, hasOffset, offsetMode, r.ReadInt64(), r.ReadInt64(), r.ReadInt32()));
+        }
         int m = r.ReadInt32();
         for (int i = 0; i < m; i++) _returns.Add(r.ReadInt64());
     }
 
-    private readonly record struct Print(string Id, long FirstSeen, long LastSeen, int Requests);
+    /// <summary>One fingerprint: identity hash, its parts (for evidence and state), times and request count.</summary>
+    private struct Print(ulong id, string userAgent, string tls, bool hasOffset, double offsetMode, long firstSeen, long lastSeen, int requests)
+    {
+        public readonly ulong Id = id;
+        public readonly string UserAgent = userAgent;
+        public readonly string Tls = tls;
+        public readonly bool HasOffset = hasOffset;
+        /// <summary>floor((server ts - client ts) / bucket width), when <see cref="HasOffset"/>.</summary>
+        public readonly double OffsetMode = offsetMode;
+        public long FirstSeen = firstSeen;
+        public long LastSeen = lastSeen;
+        public int Requests = requests;
+
+        /// <summary>"user agent|TLS fingerprint|clockN" (or "clock?" without a client time), as evidence names it.</summary>
+        public readonly string ReadableId =>
+            UserAgent + "|" + Tls + "|" + (HasOffset ? "clock" + OffsetMode.ToString(CultureInfo.InvariantCulture) : "clock?");
+    }
 }

@@ -52,9 +52,7 @@ public sealed class ImpossibleTravelAggregate
         if (at > 0 && at < _points.Count)
         {
             // The new point splits the pair (before, after): that pair is no longer consecutive.
-            var before = _points[at - 1];
-            var after = _points[at];
-            _jumps.RemoveAll(j => j.From == before && j.To == after);
+            RemoveJumps(_points[at - 1], _points[at]);
         }
         _points.Insert(at, p);
         if (at > 0) Consider(_points[at - 1], p, rule);
@@ -85,6 +83,16 @@ public sealed class ImpossibleTravelAggregate
                 [("jumps", _jumps.Count), ("weighted_jumps", weighted), ("fastest_km", Math.Round(fastest.DistanceKm, 1)),
                  ("fastest_kmh", Math.Round(fastest.SpeedKmh, 1)), ("max_kmh", rule.MaxSpeedKmh), ("window_start", horizon), ("window_end", newest)],
                 subjects)));
+    }
+
+    /// <summary>Forgets the jumps from <paramref name="from"/> to <paramref name="to"/> (a loop, not RemoveAll with a closure: nothing allocated).</summary>
+    private void RemoveJumps(in Point from, in Point to)
+    {
+        for (int i = _jumps.Count - 1; i >= 0; i--)
+        {
+            var j = _jumps[i];
+            if (j.From == from && j.To == to) _jumps.RemoveAt(i);
+        }
     }
 
     private void Consider(Point a, Point b, ImpossibleTravelRule rule)

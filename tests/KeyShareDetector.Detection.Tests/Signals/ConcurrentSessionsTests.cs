@@ -64,4 +64,34 @@ public class ConcurrentSessionsTests
         Assert.True(agg.Overflowed);
         Assert.Contains(findings, f => f.Code == "SESSION_CAP_EXCEEDED");
     }
+
+    [Fact]
+    public void Evidence_names_the_networks_of_the_active_sessions_in_order()
+    {
+        var f = Assert.Single(Run(Of("81.2.69.10", T0, Places.Seoul, "s1"), Of("5.6.7.8", T0 + Min, Places.Frankfurt, "s2"), Of("41.58.1.1", T0 + (2 * Min), Places.Lagos, "s3")));
+        Assert.Equal(["AS29465", "AS3320", "AS4766"], f.Reason.Subjects);
+        Assert.Equal(3, f.Reason.Metrics.Single(m => m.Name == "networks").Value);
+        Assert.Equal(3, f.Reason.Metrics.Single(m => m.Name == "active_sessions").Value);
+    }
+
+    [Fact]
+    public void A_session_id_seen_from_another_network_stays_one_session_in_its_first_network()
+    {
+        var f = Run(Of("81.2.69.10", T0, Places.Seoul, "s1"), Of("5.6.7.8", T0 + Min, Places.Frankfurt, "s1"), Of("41.58.1.1", T0 + (2 * Min), Places.Lagos, "s1"));
+        Assert.Empty(f);
+    }
+
+    [Fact]
+    public void Hundreds_of_active_sessions_are_counted_past_the_stack_buffer()
+    {
+        var rule = new ConcurrentSessionsRule { MaxTrackedSessions = 400, MinConcurrentNetworks = 200 };
+        var agg = new ConcurrentSessionsAggregate();
+        var findings = new List<SignalFinding>();
+        for (int i = 0; i < 300; i++) agg.OnAccess(Of($"81.{i / 250}.{i % 250}.1", T0 + i, session: "s" + i), rule, findings);
+        Assert.Equal(300, agg.Tracked);
+        Assert.False(agg.Overflowed);
+        Assert.Equal(101, findings.Count);
+        Assert.Equal(300, findings[^1].Reason.Metrics.Single(m => m.Name == "networks").Value);
+        Assert.Equal(Evidence.SubjectCap, findings[^1].Reason.Subjects.Count);
+    }
 }

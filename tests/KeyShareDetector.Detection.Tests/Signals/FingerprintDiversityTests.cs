@@ -55,4 +55,29 @@ public class FingerprintDiversityTests
         var late = Pattern("B", (_, i) => Of("81.2.69.10", T0 + Rule.LookbackMs + 200_000 + i, ua: "y/1"));
         Assert.DoesNotContain(Run(early.Concat(late)).Skip(1), x => x.WindowEnd > T0 + Rule.LookbackMs);
     }
+
+    [Fact]
+    public void Evidence_names_the_stable_fingerprints_by_user_agent_TLS_and_clock_mode()
+    {
+        var f = Run(Pattern("AAABBBAAABBB", (ch, i) =>
+        {
+            long ts = T0 + (i * 10_000);
+            return ch == 'A'
+                ? Of("81.2.69.10", ts, ua: "ccxt/4.4", tls: "t13d", clientTs: ts - 300)
+                : Of("81.2.69.10", ts, ua: "ccxt/4.4", clientTs: ts + 4_700);
+        }));
+        var finding = f.First(x => x.Code == "FINGERPRINT_INTERLEAVING");
+        Assert.Equal(["ccxt/4.4|t13d|clock0", "ccxt/4.4||clock-5"], finding.Reason.Subjects);
+    }
+
+    [Fact]
+    public void Requests_without_a_client_time_have_their_own_clock_mode()
+    {
+        var f = Run(Pattern("AAABBBAAABBB", (ch, i) =>
+        {
+            long ts = T0 + (i * 10_000);
+            return Of("81.2.69.10", ts, ua: "ccxt/4.4", clientTs: ch == 'A' ? ts : null);
+        }));
+        Assert.Equal(["ccxt/4.4||clock0", "ccxt/4.4||clock?"], f.First(x => x.Code == "FINGERPRINT_INTERLEAVING").Reason.Subjects);
+    }
 }
