@@ -7,5 +7,6 @@ var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys
     DemoCommand.Create(),
     PolicyCommand.Create(),
     VerifyCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

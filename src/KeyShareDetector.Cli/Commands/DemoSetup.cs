@@ -1,5 +1,6 @@
 using System.Text;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Geo;
 using KeyShareDetector.Detection.Policy;
 
 namespace KeyShareDetector.Cli.Commands;
@@ -14,5 +15,9 @@ internal static class DemoSetup
 
     public static CommandSigner Signer() => new(DemoSigningKeyId, DemoSecret);
 
-    public static PolicyBook Policies() => PolicyBook.Single(DetectionPolicy.Default, Signer());
+    /// <summary>The built-in default policy, or the given documents, with the built-in geo table.</summary>
+    public static PolicyBook Policies(IReadOnlyList<string>? files = null) =>
+        files is { Count: > 0 }
+            ? PolicyBook.Of(files.Select(Streams.Policy.PolicyDocuments.Load), Signer(), BuiltInGeoTable.Default)
+            : PolicyBook.Single(DetectionPolicy.Default, Signer(), BuiltInGeoTable.Default);
 }

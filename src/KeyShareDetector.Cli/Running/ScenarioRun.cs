@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using KeyShareDetector.Contracts;
+using KeyShareDetector.Contracts.Wire;
+using KeyShareDetector.Detection.Policy;
+using KeyShareDetector.Simulator;
+using KeyShareDetector.Streams;
+using KeyShareDetector.Streams.Embedded;
+using KeyShareDetector.Streams.Observability;
+using KeyShareDetector.Streams.Topology;
+
+namespace KeyShareDetector.Cli.Running;
+
+/// <summary>How to play a scenario through the detector.</summary>
+public sealed record RunSettings
+{
+    public required PolicyBook Policies { get; init; }
+    public int Brokers { get; init; } = 1;
+    public int Partitions { get; init; } = 4;
+    /// <summary>Events per second of wall time to produce at; 0 = as fast as possible.</summary>
+    public double Rate { get; init; }
+    /// <summary>Answers commands with lifecycle events (the exchange backend stand-in), or null for none.</summary>
+    public Func<EnforcementCommand, KeyLifecycleEvent?>? Backend { get; init; }
+    /// <summary>Longest the run may take (wall time) before it stops with what it has.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(10);
+    public bool ExactlyOnce { get; init; } = true;
+    /// <summary>
+    /// Most records produced but not yet read by the detector. The embedded broker keeps only the newest 5 MB of
+    /// each partition, so a producer far ahead of its consumer would lose records.
+    /// </summary>
+    public long MaxAhead { get; init; } = 40_000;
+}
+
+/// <summary>Progress of a run, for live views.</summary>
+public sealed record RunProgress(long Produced, long Total, long Consumed, DetectorMetrics Metrics, IReadOnlyList<EnforcementCommand> LatestCommands, IReadOnlyList<Alert> LatestAlerts, TimeSpan Elapsed);
+
+/// <summary>What a run produced.</summary>
+public sealed record RunResult(IReadOnlyList<EnforcementCommand> Commands, IReadOnlyList<Alert> Alerts, long EventsProduced, long LifecycleProduced,
+    DetectorMetrics Metrics, TimeSpan Elapsed, bool Completed);
+
+/// <summary>
+/// Plays a labelled scenario through the real detector on an embedded Kafka: registry first, then events in
+/// event-time order (Avro single-object values, record timestamp = event time), the backend stand-in answering
+/// commands, until every record has been read and the outputs have settled.
+/// </summary>
+public static class ScenarioRun
+{
+    public static async Task<RunResult> RunAsync(Scenario scenario, RunSettings settings, Action<RunProgress>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(settings);
+        var clock = Stopwatch.StartNew();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(settings.Deadline);
+
+        using var cluster = new EmbeddedKafkaCluster(settings.Brokers);
+        string id = Guid.NewGuid().ToString("N")[..8];
+        var options = new DetectorOptions
+        {
+            ApplicationId = "keyshare-run-" + id,
+            BootstrapServers = cluster.BootstrapServers,
+            InputPartitions = settings.Partitions,
+            ExactlyOnce = settings.ExactlyOnce,
+            StateDir = Path.Combine(Path.GetTempPath(), "keyshare-run-" + id),
+            WatchPolicyTopic = false,
+        };
+        await cluster.EnsureAsync(DetectorTopology.RequiredTopics(options), ct);
+
+        var commands = new List<EnforcementCommand>();
+        var alerts = new List<Alert>();
+        long lifecycleProduced = 0, produced = 0;
+        int total = scenario.Records.Count;
+        bool completed = false;
+        using var logs = Logging.Create();
+        await using var detector = await DetectorService.StartAsync(options, settings.Policies, WireCodecs.Create(WireFormatKind.Json), TimeSpan.FromSeconds(60), logs, deadline.Token);
+        try
+        {
+            using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+            {
+                BootstrapServers = cluster.BootstrapServers,
+                EnableIdempotence = true,
+                LingerMs = 5,
+                BatchNumMessages = 10_000,
+                QueueBufferingMaxMessages = 500_000,
+                Partitioner = Partitioner.Murmur2Random,
+            }).Build();
+            using var reader = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = cluster.BootstrapServers,
+                GroupId = "keyshare-run-reader-" + id,
+                EnableAutoCommit = false,
+                IsolationLevel = IsolationLevel.ReadCommitted,
+            }).Build();
+            reader.Assign(Enumerable.Range(0, options.InputPartitions).Select(p => new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning))
+                .Append(new TopicPartitionOffset(options.Topics.Alerts, 0, Offset.Beginning)));
+
+            var producing = Task.Run(() => Produce(producer, scenario, options.Topics, settings, () => detector.Metrics.RecordsIn, ref produced, deadline.Token), deadline.Token);
+            long lastChange = clock.ElapsedMilliseconds;
+            long lastReport = 0;
+            while (!deadline.IsCancellationRequested)
+            {
+                var r = reader.Consume(TimeSpan.FromMilliseconds(50));
+                if (r is { IsPartitionEOF: false, Message.Value: not null })
+                {
+                    lastChange = clock.ElapsedMilliseconds;
+                    if (r.Topic == options.Topics.Alerts)
+                    {
+                        alerts.Add(ContractCodecs.Alert.Deserialize(r.Message.Value));
+                        continue;
+                    }
+                    var command = ContractCodecs.Command.Deserialize(r.Message.Value);
+                    commands.Add(command);
+                    if (settings.Backend?.Invoke(command) is { } answer)
+                    {
+                        producer.Produce(options.Topics.Lifecycle, new Message<string, byte[]>
+                        {
+                            Key = answer.ApiKeyId, Value = ContractCodecs.Lifecycle.SerializeAvro(answer), Timestamp = new Timestamp(answer.Ts, TimestampType.CreateTime),
+                        });
+                        lifecycleProduced++;
+                    }
+                }
+                if (progress is not null && clock.ElapsedMilliseconds - lastReport >= 250)
+                {
+                    lastReport = clock.ElapsedMilliseconds;
+                    progress(new RunProgress(Interlocked.Read(ref produced), total, detector.Metrics.RecordsIn, detector.Metrics,
+                        commands.TakeLast(8).ToList(), alerts.TakeLast(4).ToList(), clock.Elapsed));
+                }
+                if (!producing.IsCompleted) continue;
+                await producing;
+                producer.Flush(TimeSpan.FromSeconds(10));
+                long expected = total + lifecycleProduced;
+                long commandsCounted = detector.Metrics.CommandsByAction.Values.Sum();
+                // Settled: every input read, every counted command read back, and nothing new for a moment.
+                if (detector.Metrics.RecordsIn >= expected && commands.Count >= commandsCounted && clock.ElapsedMilliseconds - lastChange > 1_500)
+                {
+                    completed = true;
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Deadline reached: report what there is.
+        }
+        finally
+        {
+            TryDelete(options.StateDir);
+        }
+        progress?.Invoke(new RunProgress(produced, total, detector.Metrics.RecordsIn, detector.Metrics, commands.TakeLast(8).ToList(), alerts.TakeLast(4).ToList(), clock.Elapsed));
+        return new RunResult(commands, alerts, scenario.EventCount, lifecycleProduced, detector.Metrics, clock.Elapsed, completed);
+    }
+
+    private static void Produce(IProducer<string, byte[]> producer, Scenario scenario, TopicNames topics, RunSettings settings, Func<long> consumed,
+        ref long produced, CancellationToken ct)
+    {
+        double rate = settings.Rate;
+        var pace = Stopwatch.StartNew();
+        foreach (var r in scenario.Records)
+        {
+            ct.ThrowIfCancellationRequested();
+            (string topic, byte[] value) = r.Topic switch
+            {
+                SimTopic.Access => (topics.Access, ContractCodecs.Access.SerializeAvro(r.Access!)),
+                SimTopic.Orders => (topics.Orders, ContractCodecs.Order.SerializeAvro(r.Order!)),
+                SimTopic.Registry => (topics.Registry, ContractCodecs.Registry.SerializeAvro(r.Registry!)),
+                _ => (topics.Lifecycle, ContractCodecs.Lifecycle.SerializeAvro(r.Lifecycle!)),
+            };
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, new Message<string, byte[]> { Key = r.Key, Value = value, Timestamp = new Timestamp(r.Ts, TimestampType.CreateTime) });
+                    break;
+                }
+                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+            long n = Interlocked.Increment(ref produced);
+            if (n % 1000 == 0 && n - consumed() > settings.MaxAhead)
+            {
+                producer.Flush(ct);
+                while (n - consumed() > settings.MaxAhead / 2) ct.WaitHandle.WaitOne(5);
+            }
+            if (rate > 0 && n % 100 == 0)
+            {
+                double ahead = (n / rate) - pace.Elapsed.TotalSeconds;
+                if (ahead > 0.005) Thread.Sleep(TimeSpan.FromSeconds(ahead));
+            }
+        }
+        producer.Flush(ct);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+}
