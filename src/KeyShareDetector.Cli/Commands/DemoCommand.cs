@@ -1,210 +1,128 @@
 using System.CommandLine;
-using System.Diagnostics;
-using Confluent.Kafka;
+using KeyShareDetector.Cli.Evaluation;
+using KeyShareDetector.Cli.Running;
 using KeyShareDetector.Contracts;
-using KeyShareDetector.Contracts.Wire;
 using KeyShareDetector.Simulator;
-using KeyShareDetector.Streams;
-using KeyShareDetector.Streams.Embedded;
-using KeyShareDetector.Streams.Topology;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace KeyShareDetector.Cli.Commands;
 
 /// <summary>
-/// `keyshare demo`: embedded Kafka + the detector + a small labelled traffic mix. Prints commands as they
-/// arrive and a summary, then exits by itself within --duration seconds.
+/// `keyshare demo`: embedded Kafka + the detector + a labelled traffic mix, with a live view (events/s, keys,
+/// commands by action, the latest commands and alerts). Ends by itself within --duration seconds and prints the
+/// evaluation table for the traffic it ran. No input needed.
 /// </summary>
 internal static class DemoCommand
 {
-    /// <summary>Exit code when the run finished but the detector did not catch exactly the lent keys.</summary>
+    /// <summary>Exit code when the run finished but the detector actioned a legitimate key or missed an abusive one.</summary>
     public const int VerdictFailed = 3;
 
     public static Command Create()
     {
-        var duration = new Option<int>("--duration") { Description = "seconds to run at most (1-600)", DefaultValueFactory = _ => 45 };
+        var duration = new Option<int>("--duration") { Description = "seconds to run at most (10-600)", DefaultValueFactory = _ => 45 };
         var seed = new Option<int>("--seed") { Description = "traffic seed: the same seed gives the same traffic", DefaultValueFactory = _ => 1 };
-        var normal = new Option<int>("--normal-keys") { Description = "legitimate retail keys", DefaultValueFactory = _ => 200 };
-        var shared = new Option<int>("--shared-keys") { Description = "keys lent to people on other networks", DefaultValueFactory = _ => 3 };
-        var brokers = new Option<int>("--brokers") { Description = "embedded brokers", DefaultValueFactory = _ => 1 };
-        var command = new Command("demo", "run the detector on an embedded Kafka against simulated traffic and show what it catches")
+        var rate = new Option<double>("--rate") { Description = "events per second to send (default: spread the traffic over about half the duration)" };
+        var scenario = new Option<string>("--scenario") { Description = "traffic mix: demo (default) or small", DefaultValueFactory = _ => "demo" };
+        var command = new Command("demo", "run the detector on an embedded Kafka against simulated traffic, live, then score what it caught")
         {
-            duration, seed, normal, shared, brokers,
+            duration, seed, rate, scenario,
         };
         command.SetAction(async (parse, ct) =>
         {
             int seconds = parse.GetValue(duration);
-            if (seconds is < 1 or > 600)
+            if (seconds is < 10 or > 600)
             {
-                Console.Error.WriteLine("--duration must be between 1 and 600 seconds");
+                Console.Error.WriteLine("--duration must be between 10 and 600 seconds");
                 return 2;
             }
-            return await RunAsync(TimeSpan.FromSeconds(seconds), parse.GetValue(seed), parse.GetValue(normal), parse.GetValue(shared), parse.GetValue(brokers), ct);
+            var s = Scenarios.Build(parse.GetValue(scenario)!, parse.GetValue(seed));
+            double r = parse.GetValue(rate) is > 0 and var given ? given : Math.Max(500, s.Records.Count / (seconds * 0.5));
+            return await RunAsync(s, TimeSpan.FromSeconds(seconds), r, parse.GetValue(seed), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(TimeSpan duration, int seed, int normalKeys, int sharedKeys, int brokerCount, CancellationToken ct)
+    private static async Task<int> RunAsync(Scenario scenario, TimeSpan duration, double rate, int seed, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(duration);
-
-        var traffic = new DemoTraffic(seed, normalKeys, sharedKeys, DemoTraffic.DefaultStart, durationMs: 10 * 60_000);
-        var labels = traffic.Labels.ToDictionary(l => l.ApiKeyId, StringComparer.Ordinal);
-        AnsiConsole.MarkupLine($"[bold]KeyShareDetector demo[/]: {normalKeys} retail keys, {sharedKeys} lent keys, {traffic.Events.Count:N0} access events (seed {seed})");
-
-        using var cluster = new EmbeddedKafkaCluster(brokerCount);
-        string stateDir = Path.Combine(Path.GetTempPath(), $"keyshare-demo-{Environment.ProcessId}");
-        var options = new DetectorOptions
+        var populations = scenario.Labels.ToDictionary(l => l.ApiKeyId, l => l.Population, StringComparer.Ordinal);
+        AnsiConsole.MarkupLine($"[bold]KeyShareDetector demo[/] (seed {seed}): {scenario.Labels.Count:N0} keys in {scenario.Labels.Select(l => l.Population).Distinct().Count()} populations, {scenario.EventCount:N0} events at {rate:N0}/s, at most {duration.TotalSeconds:N0} s");
+        RunProgress? last = null;
+        double lastRead = 0, lastSeconds = 0, eventsPerSecond = 0;
+        RunResult? result = null;
+        var settings = new RunSettings
         {
-            ApplicationId = "keyshare-demo",
-            BootstrapServers = cluster.BootstrapServers,
-            StateDir = stateDir,
-            InputPartitions = 4,
+            Policies = DemoSetup.Policies(),
+            Backend = Scenarios.Backend(),
+            Rate = rate,
+            // Leave a few seconds after the deadline for shutting down.
+            Deadline = duration - TimeSpan.FromSeconds(3),
         };
-        await cluster.EnsureAsync(DetectorTopology.RequiredTopics(options), ct);
-        AnsiConsole.MarkupLine($"embedded Kafka on [blue]{cluster.BootstrapServers}[/]; starting the detector...");
 
-        var commands = new List<EnforcementCommand>();
-        DetectorService? detector = null;
-        try
+        await AnsiConsole.Live(View(null, 0, populations)).AutoClear(false).StartAsync(async ctx =>
         {
-            detector = await DetectorService.StartAsync(options, DemoSetup.Policies(), WireCodecs.Create(), TimeSpan.FromSeconds(30), cancellationToken: deadline.Token);
-            using var viewer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+            result = await ScenarioRun.RunAsync(scenario, settings, p =>
             {
-                BootstrapServers = cluster.BootstrapServers,
-                GroupId = "keyshare-demo-viewer",
-                AutoOffsetReset = AutoOffsetReset.Earliest,
-                IsolationLevel = IsolationLevel.ReadCommitted,
-                EnableAutoCommit = false,
-            }).Build();
-            viewer.Assign(Enumerable.Range(0, options.InputPartitions).Select(p => new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning)));
-
-            var producing = Task.Run(() => ProduceAsync(cluster.BootstrapServers, options.Topics.Access, traffic.Events, duration / 3, deadline.Token), deadline.Token);
-            bool announced = false;
-            while (!deadline.IsCancellationRequested)
-            {
-                if (producing.IsCompleted && !announced)
+                double secs = p.Elapsed.TotalSeconds;
+                if (secs - lastSeconds >= 1)
                 {
-                    int count = await producing;
-                    AnsiConsole.MarkupLine($"produced {count:N0} events in {clock.Elapsed.TotalSeconds:F1} s; waiting for the detector to finish...");
-                    announced = true;
+                    eventsPerSecond = (p.Consumed - lastRead) / (secs - lastSeconds);
+                    lastRead = p.Consumed;
+                    lastSeconds = secs;
                 }
-                var result = viewer.Consume(TimeSpan.FromMilliseconds(200));
-                if (result is { IsPartitionEOF: false, Message.Value: not null })
-                {
-                    var c = ContractCodecs.Command.Deserialize(result.Message.Value);
-                    commands.Add(c);
-                    Print(c, labels);
-                    continue;
-                }
-                if (announced && detector.Metrics.RecordsIn >= traffic.Events.Count && CaughtUp(viewer, options)) break;
-            }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            AnsiConsole.MarkupLine("[yellow]duration reached before the detector finished[/]");
-        }
-        finally
-        {
-            if (detector is not null) await detector.DisposeAsync();
-            TryDelete(stateDir);
-        }
+                last = p;
+                ctx.UpdateTarget(View(p, eventsPerSecond, populations));
+            }, ct);
+        });
 
-        bool ok = Summarize(traffic, commands, detector, clock.Elapsed);
-        return ok ? 0 : VerdictFailed;
+        var report = QualityReport.Compute(scenario.Labels, result!.Commands, scenario.EventCount);
+        AnsiConsole.MarkupLine(result.Completed
+            ? $"[green]all {scenario.Records.Count:N0} records processed in {result.Elapsed.TotalSeconds:F1} s[/]"
+            : "[yellow]duration reached: scoring what was processed so far[/]");
+        EvalCommand.Render(report);
+        bool clean = report.Populations.Where(p => !p.Abusive).Sum(p => p.FalsePositives) == 0 && report.RecallAbusive >= 0.95;
+        AnsiConsole.MarkupLine(clean
+            ? "[green]verdict: abusive keys caught, no legitimate key actioned[/]"
+            : "[red]verdict: the detector actioned legitimate keys or missed abusive ones[/]");
+        return clean ? 0 : VerdictFailed;
     }
 
-    private static async Task<int> ProduceAsync(string bootstrap, string topic, IReadOnlyList<AccessEvent> events, TimeSpan spread, CancellationToken ct)
+    private static IRenderable View(RunProgress? p, double eventsPerSecond, IReadOnlyDictionary<string, string> populations)
     {
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        var stats = new Table().HideHeaders().Border(TableBorder.Rounded).AddColumn("k").AddColumn(new TableColumn("v").RightAligned());
+        stats.AddRow("events sent", p is null ? "-" : $"{p.Produced:N0} / {p.Total:N0}");
+        stats.AddRow("events read by the detector", p is null ? "-" : $"{p.Consumed:N0}");
+        stats.AddRow("events/s", $"{eventsPerSecond:N0}");
+        stats.AddRow("keys in the mix", $"{populations.Count:N0}");
+        stats.AddRow("feature snapshots", p is null ? "-" : $"{p.Metrics.Snapshots:N0}");
+        stats.AddRow("dead letters / late", p is null ? "-" : $"{p.Metrics.DeadLetters:N0} / {p.Metrics.LateRecords:N0}");
+        foreach (var action in new[] { "WARN", "REAUTH", "REVOKE" })
         {
-            BootstrapServers = bootstrap,
-            EnableIdempotence = true,
-            LingerMs = 5,
-            // Java's default partitioner: the exchange's producers and the detector place keys alike.
-            Partitioner = Partitioner.Murmur2Random,
-        }).Build();
-        // Events go out in event-time order, spread over part of the run so commands appear while it runs.
-        int chunks = 20;
-        int perChunk = Math.Max(1, events.Count / chunks);
-        var pause = spread / chunks;
-        int sent = 0;
-        foreach (var e in events)
-        {
-            producer.Produce(topic, new Message<string, byte[]>
-            {
-                Key = e.ApiKeyId,
-                Value = ContractCodecs.Access.SerializeJson(e),
-                Timestamp = new Timestamp(e.Ts, TimestampType.CreateTime),
-            });
-            if (++sent % perChunk == 0)
-            {
-                producer.Flush(ct);
-                await Task.Delay(pause, ct);
-            }
+            stats.AddRow($"{action} commands", p is null ? "0" : p.Metrics.CommandsByAction.GetValueOrDefault(action).ToString("N0"));
         }
-        producer.Flush(ct);
-        return sent;
+        stats.AddRow("elapsed", p is null ? "-" : $"{p.Elapsed.TotalSeconds:F0} s");
+
+        var latest = new Table().Border(TableBorder.Rounded).Title("latest commands").AddColumns("action", "key", "population", "score", "why");
+        foreach (var c in p?.LatestCommands.Reverse() ?? [])
+        {
+            latest.AddRow(Color(c.Action), Markup.Escape(c.ApiKeyId), Markup.Escape(populations.GetValueOrDefault(c.ApiKeyId, "?")),
+                c.RiskScore.ToString("F0", System.Globalization.CultureInfo.InvariantCulture),
+                Markup.Escape(c.Reasons.Count > 0 ? Trim(c.Reasons[0].Summary, 70) : ""));
+        }
+        var alerts = new Table().Border(TableBorder.Rounded).Title("alerts").AddColumns("severity", "kind", "summary");
+        foreach (var a in p?.LatestAlerts.Reverse() ?? [])
+        {
+            alerts.AddRow(a.Severity == AlertSeverity.CRITICAL ? "[red]CRITICAL[/]" : a.Severity.ToString(), Markup.Escape(a.Kind), Markup.Escape(Trim(a.Summary, 80)));
+        }
+        return new Rows(stats, latest, alerts);
     }
 
-    /// <summary>True when the viewer has read every committed command (its position reached each partition's end).</summary>
-    private static bool CaughtUp(IConsumer<string, byte[]> viewer, DetectorOptions options)
+    private static string Color(EnforcementAction a) => a switch
     {
-        foreach (var tp in viewer.Assignment)
-        {
-            var end = viewer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High;
-            var position = viewer.Position(tp);
-            if (end.Value > 0 && (position == Offset.Unset || position.Value < end.Value)) return false;
-        }
-        return true;
-    }
+        EnforcementAction.REVOKE => "[red]REVOKE[/]",
+        EnforcementAction.REAUTH => "[orange1]REAUTH[/]",
+        _ => "[yellow]WARN[/]",
+    };
 
-    private static void Print(EnforcementCommand c, IReadOnlyDictionary<string, KeyLabel> labels)
-    {
-        string population = labels.TryGetValue(c.ApiKeyId, out var l) ? l.Population : "?";
-        var reason = c.Reasons.Count > 0 ? c.Reasons[0].Summary : "";
-        AnsiConsole.MarkupLine($"[red]{c.Action}[/] {Markup.Escape(c.ApiKeyId)} ({population}) {c.PreviousState}->{c.NewState} score {c.RiskScore:F1}: {Markup.Escape(reason)}");
-    }
-
-    private static bool Summarize(DemoTraffic traffic, List<EnforcementCommand> commands, DetectorService? detector, TimeSpan elapsed)
-    {
-        var lent = traffic.Labels.Where(l => Populations.IsAbusive(l.Population)).Select(l => l.ApiKeyId).ToHashSet(StringComparer.Ordinal);
-        var warned = commands.Where(c => c.Action == EnforcementAction.WARN).Select(c => c.ApiKeyId).ToHashSet(StringComparer.Ordinal);
-        int caught = lent.Count(warned.Contains);
-        int falsePositives = warned.Count(k => !lent.Contains(k));
-
-        var table = new Table().Title("summary").AddColumn("what").AddColumn(new TableColumn("value").RightAligned());
-        table.AddRow("events produced", traffic.Events.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        table.AddRow("events read by the detector", (detector?.Metrics.RecordsIn ?? 0).ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
-        table.AddRow("dead letters", (detector?.Metrics.DeadLetters ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        table.AddRow("late records", (detector?.Metrics.LateRecords ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var group in commands.GroupBy(c => c.Action).OrderBy(g => g.Key))
-        {
-            table.AddRow($"{group.Key} commands", group.Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        table.AddRow("lent keys warned", $"{caught} of {lent.Count}: {string.Join(", ", lent.Order(StringComparer.Ordinal))}");
-        table.AddRow("retail keys actioned (false positives)", falsePositives.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        table.AddRow("wall time", $"{elapsed.TotalSeconds:F1} s");
-        AnsiConsole.Write(table);
-
-        bool ok = caught == lent.Count && falsePositives == 0;
-        AnsiConsole.MarkupLine(ok
-            ? "[green]verdict: every lent key was warned and no retail key was actioned[/]"
-            : "[red]verdict: the detector missed lent keys or actioned retail keys[/]");
-        return ok;
-    }
-
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp directory left behind is harmless.
-        }
-    }
+    private static string Trim(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }
