@@ -14,7 +14,7 @@ SEED ?= 1
 CLI := src/KeyShareDetector.Cli/bin/$(CONFIG)/net10.0/keyshare
 TEST_RESULTS ?= artifacts/test-results
 
-.PHONY: all restore build test demo dev-broker clean
+.PHONY: all restore build test demo eval dev-broker bench clean
 
 all: build
 
@@ -39,8 +39,17 @@ test: build
 demo: build
 	$(CLI) demo --duration $(DURATION) --seed $(SEED)
 
+eval: build
+	$(CLI) eval --seed $(SEED)
+
 dev-broker: build
 	$(CLI) dev-broker
+
+# BenchmarkDotNet micro-benchmarks (ns/op, B/op); BENCH_FILTER narrows them, BENCH_JOB=short for a quick pass.
+BENCH_FILTER ?= *
+BENCH_JOB ?= short
+bench: restore
+	dotnet run -c Release --project tests/KeyShareDetector.Benchmarks -- --filter '$(BENCH_FILTER)' --job $(BENCH_JOB)
 
 clean:
 	rm -rf artifacts; dotnet clean KeyShareDetector.sln >/dev/null 2>&1 || true

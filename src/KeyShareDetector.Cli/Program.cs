@@ -8,5 +8,6 @@ var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys
     PolicyCommand.Create(),
     VerifyCommand.Create(),
     EvalCommand.Create(),
+    SimulateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
