@@ -49,6 +49,15 @@ public class FingerprintDiversityTests
     }
 
     [Fact]
+    public void Slightly_out_of_order_requests_of_two_interleaved_clients_still_fire()
+    {
+        // The same interleaving, with every third request arriving a few seconds late.
+        var ordered = Pattern("AAABBBAAABBB", (ch, i) => Of("81.2.69.10", T0 + (i * 10_000), ua: ch == 'A' ? "python-requests/2.32" : "ccxt/4.4")).ToList();
+        var shuffled = ordered.Select((c, i) => (c, key: i % 3 == 2 ? i + 1.5 : i)).OrderBy(x => x.key).Select(x => x.c);
+        Assert.Contains(Run(shuffled), x => x.Code == "FINGERPRINT_INTERLEAVING");
+    }
+
+    [Fact]
     public void Interleavings_older_than_the_lookback_do_not_count()
     {
         var early = Pattern("AAABBBAAA", (ch, i) => Of("81.2.69.10", T0 + (i * 10_000), ua: ch == 'A' ? "x/1" : "y/1"));

@@ -57,6 +57,13 @@ public class UnregisteredAccessTests
     }
 
     [Fact]
+    public void An_out_of_order_hit_inside_the_lookback_still_counts()
+    {
+        var f = Run(Of("5.6.7.8", T0 + 120_000, hasAllowlist: true), Of("5.6.7.9", T0 + 60_000, hasAllowlist: true));
+        Assert.Equal(2, f[^1].Reason.Metrics.Single(m => m.Name == "unregistered_ips").Value);
+    }
+
+    [Fact]
     public void Memory_stays_bounded_under_thousands_of_unregistered_ips()
     {
         var agg = new UnregisteredAccessAggregate();
