@@ -9,5 +9,6 @@ var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys
     VerifyCommand.Create(),
     EvalCommand.Create(),
     SimulateCommand.Create(),
+    RunCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

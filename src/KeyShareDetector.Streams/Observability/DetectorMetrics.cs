@@ -32,6 +32,12 @@ public sealed class DetectorMetrics
 
     public void Snapshot() => Interlocked.Increment(ref _snapshots);
 
+    private readonly ConcurrentDictionary<string, long> _alertsBySeverity = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, long> AlertsBySeverity => _alertsBySeverity;
+
+    public void Alert(string severity) => _alertsBySeverity.AddOrUpdate(severity, 1, static (_, n) => n + 1);
+
     public void DeadLetter(string code)
     {
         Interlocked.Increment(ref _deadLetters);

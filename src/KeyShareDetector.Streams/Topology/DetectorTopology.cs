@@ -61,6 +61,11 @@ public static class DetectorTopology
             .Transform(TransformerBuilder.New<string, DeadLetter, string, Alert>()
                 .Transformer<DeadLetterRateTransformer>(options.DeadLetterAlertPerMinute)
                 .Build(), "dlq-rate")
+            .MapValues((a, _) =>
+            {
+                metrics.Alert(a.Severity.ToString());
+                return a;
+            }, "dlq-alert")
             .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
 
         // Keyless records may sit on any partition: send them through a topic keyed by api key id so that all
@@ -105,7 +110,11 @@ public static class DetectorTopology
         routed[1].To(topics.Enforcement, new StringSerDes(), commandSerDes);
 
         decided
-            .FlatMap((_, v, _) => v.Alerts.Select(a => KeyValuePair.Create(a.DedupKey, a)), "alerts")
+            .FlatMap((_, v, _) => v.Alerts.Select(a =>
+            {
+                metrics.Alert(a.Severity.ToString());
+                return KeyValuePair.Create(a.DedupKey, a);
+            }), "alerts")
             .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
 
         decided
@@ -130,7 +139,11 @@ public static class DetectorTopology
             .To(options.KeyFeedbackTopic, new StringSerDes(), new ContractSerDes<KeyInput>(KeyInput.Encode, KeyInput.Decode));
         fleet
             .Filter((_, v, _) => v.Alert is not null, "fleet-alert")
-            .Map((_, v, _) => KeyValuePair.Create(v.Alert!.DedupKey, v.Alert!), "fleet-alert-key")
+            .Map((_, v, _) =>
+            {
+                metrics.Alert(v.Alert!.Severity.ToString());
+                return KeyValuePair.Create(v.Alert!.DedupKey, v.Alert!);
+            }, "fleet-alert-key")
             .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
 
         outputs

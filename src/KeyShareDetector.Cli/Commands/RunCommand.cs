@@ -1,0 +1,155 @@
+using System.CommandLine;
+using Confluent.Kafka;
+using KeyShareDetector.Cli.Hosting;
+using KeyShareDetector.Contracts.Wire;
+using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Policy;
+using KeyShareDetector.Streams;
+using KeyShareDetector.Streams.Policy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KeyShareDetector.Cli.Commands;
+
+/// <summary>
+/// `keyshare run`: the production host. Configuration from appsettings.json, --config FILE, KEYSHARE__Section__Key
+/// variables and --Section:Key=value flags, validated at start (exit 2, one line per wrong setting); a management
+/// port with /healthz, /readyz and /metrics; SIGTERM stops consuming, commits and closes (exit 0).
+/// </summary>
+internal static class RunCommand
+{
+    public const int ConfigurationError = 2;
+
+    public static Command Create()
+    {
+        var configFile = new Option<string?>("--config") { Description = "a JSON settings file (in addition to ./appsettings.json)" };
+        var command = new Command("run", "run the detector against a Kafka cluster until SIGTERM") { configFile };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, ct) =>
+        {
+            var config = new ConfigurationBuilder()
+                .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+                .AddJsonFile(parse.GetValue(configFile) ?? "/nonexistent/keyshare.json", optional: parse.GetValue(configFile) is null)
+                .AddEnvironmentVariables("KEYSHARE__")
+                .AddCommandLine(parse.UnmatchedTokens.ToArray())
+                .Build();
+            return await RunAsync(config, ct);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(IConfiguration config, CancellationToken ct)
+    {
+        var settings = RunConfiguration.Load(config);
+        var problems = settings.Validate().ToList();
+        if (problems.Count == 0)
+        {
+            problems.AddRange(CheckTopics(settings, out int partitions));
+            if (settings.Detector.InputPartitions == 0) settings.Detector.InputPartitions = partitions;
+        }
+        PolicyBook? book = null;
+        if (problems.Count == 0)
+        {
+            try
+            {
+                var signer = new CommandSigner(settings.Signing.KeyId, settings.SigningSecret());
+                var geo = KeyShareDetector.Geo.GeoLookupFactory.Create(settings.Geo);
+                var files = settings.PolicyFiles().ToList();
+                book = files.Count == 0 ? PolicyBook.Single(DetectionPolicy.Default, signer, geo) : PolicyBook.Of(files.Select(PolicyDocuments.Load), signer, geo);
+            }
+            catch (PolicyDocumentException e)
+            {
+                problems.AddRange(e.Problems.Select(p => "Policy:Files: " + p));
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add("Signing: " + e.Message);
+            }
+        }
+        if (problems.Count > 0)
+        {
+            foreach (var p in problems) Console.Error.WriteLine("configuration error: " + p);
+            return ConfigurationError;
+        }
+
+        var options = new DetectorOptions
+        {
+            ApplicationId = settings.Detector.ApplicationId,
+            BootstrapServers = settings.Kafka.BootstrapServers!,
+            StreamThreads = settings.Detector.StreamThreads,
+            InputPartitions = settings.Detector.InputPartitions,
+            ReplicationFactor = settings.Detector.ReplicationFactor,
+            StateDir = settings.Detector.StateDir,
+            ExactlyOnce = settings.Detector.ExactlyOnce,
+            CommitIntervalMs = settings.Detector.CommitIntervalMs,
+            WatchPolicyTopic = settings.Policy.WatchTopic,
+            KafkaSettings = settings.KafkaClientSettings(),
+        };
+        var codecs = WireCodecs.Create(Enum.Parse<WireFormatKind>(settings.Detector.WireFormat, ignoreCase: true));
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(settings.Management.Bind), settings.Management.Port));
+        builder.Logging.ClearProviders();
+        if (config.GetValue<bool>("Logging:Json")) builder.Logging.AddJsonConsole();
+        else builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(config.GetValue("Logging:Level", LogLevel.Information));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Streamiz", LogLevel.Warning);
+        builder.Services.AddSingleton(options).AddSingleton(book!).AddSingleton(codecs);
+        builder.Services.AddSingleton<DetectorHostedService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DetectorHostedService>());
+        builder.Services.AddSingleton<DetectorMetricsExporter>();
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
+
+        await using var app = builder.Build();
+        var host = app.Services.GetRequiredService<DetectorHostedService>();
+        app.MapGet("/healthz", () => host.Alive ? Results.Text("ok\n") : Results.Text("stream thread failed\n", statusCode: 503));
+        app.MapGet("/readyz", () => host.Ready ? Results.Text("ready\n") : Results.Text("not ready\n", statusCode: 503));
+        app.MapGet("/metrics", async (HttpContext http, DetectorMetricsExporter exporter) =>
+        {
+            http.Response.ContentType = "text/plain; version=0.0.4";
+            await exporter.WriteAsync(http.Response.Body, http.RequestAborted);
+        });
+        // SIGTERM and Ctrl+C stop the host; the command's token (System.CommandLine) stops it too.
+        await app.StartAsync(ct);
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+
+    /// <summary>The inputs must exist and be co-partitioned (a key's records must meet in one task).</summary>
+    private static IEnumerable<string> CheckTopics(RunConfiguration settings, out int partitions)
+    {
+        partitions = 0;
+        var problems = new List<string>();
+        var names = new KeyShareDetector.Streams.TopicNames();
+        string[] inputs = [names.Access, names.Orders, names.Registry, names.Lifecycle];
+        try
+        {
+            var cfg = new AdminClientConfig(settings.KafkaClientSettings()) { BootstrapServers = settings.Kafka.BootstrapServers };
+            using var admin = new AdminClientBuilder(cfg).Build();
+            var meta = admin.GetMetadata(TimeSpan.FromSeconds(15));
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var t in inputs)
+            {
+                var topic = meta.Topics.FirstOrDefault(x => x.Topic == t);
+                if (topic is null || topic.Error.IsError) problems.Add($"topic {t} does not exist (create it with: keyshare topics create)");
+                else counts[t] = topic.Partitions.Count;
+            }
+            if (counts.Values.Distinct().Count() > 1)
+            {
+                problems.Add("inputs are not co-partitioned: " + string.Join(", ", counts.Select(kv => $"{kv.Key} has {kv.Value}")) + " partitions; they must be equal");
+            }
+            partitions = counts.Count > 0 ? counts.Values.Max() : 0;
+        }
+        catch (KafkaException e)
+        {
+            problems.Add($"Kafka:BootstrapServers: cannot read metadata from {settings.Kafka.BootstrapServers}: {e.Error.Reason}");
+        }
+        return problems;
+    }
+}
