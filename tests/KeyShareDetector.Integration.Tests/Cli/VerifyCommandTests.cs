@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KeyShareDetector.Integration.Tests.Support;
 using System.Text;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Contracts.Wire;
@@ -177,16 +178,8 @@ public sealed class VerifyCommandTests : IDisposable
 
     private static async Task<CliRun> RunAsync(string[] args, byte[]? stdin = null, string? secretEnv = null)
     {
-        var (fileName, prefix) = Cli();
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in prefix.Concat(args)) start.ArgumentList.Add(a);
-        start.Environment.Remove("KEYSHARE_SIGNING_SECRET");
+        var start = KeyshareCli.Start(args);
+        string fileName = start.FileName;
         if (secretEnv is not null) start.Environment["KEYSHARE_SIGNING_SECRET"] = secretEnv;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
@@ -209,29 +202,5 @@ public sealed class VerifyCommandTests : IDisposable
         }
 
         return new CliRun(process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>How to start the CLI: the file to run and the arguments before ours.</summary>
-    private static (string FileName, string[] Prefix) Cli()
-    {
-        string? configured = Environment.GetEnvironmentVariable("KEYSHARE_CLI");
-        string path = string.IsNullOrEmpty(configured) ? BuiltCli() : configured;
-        return path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet ? dotnet : "dotnet", [path])
-            : (path, []);
-    }
-
-    private static string BuiltCli()
-    {
-        // This assembly runs from tests/KeyShareDetector.Integration.Tests/bin/<Configuration>/<tfm>/.
-        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string tfm = bin.Name;
-        string configuration = bin.Parent?.Name ?? "Debug";
-        var root = bin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "KeyShareDetector.sln"))) root = root.Parent;
-        Assert.True(root is not null, $"no KeyShareDetector.sln above {AppContext.BaseDirectory}; set KEYSHARE_CLI");
-        string dll = Path.Combine(root.FullName, "src", "KeyShareDetector.Cli", "bin", configuration, tfm, "keyshare.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution (dotnet build KeyShareDetector.sln -c {configuration}) or set KEYSHARE_CLI");
-        return dll;
     }
 }

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net.Http;
+using Confluent.Kafka;
+using KeyShareDetector.Contracts;
+using KeyShareDetector.Contracts.Wire;
+using KeyShareDetector.Integration.Tests.Support;
+using KeyShareDetector.Streams;
+using KeyShareDetector.Streams.Embedded;
+using KeyShareDetector.Streams.Topology;
+
+namespace KeyShareDetector.Integration.Tests.Cli;
+
+/// <summary>`keyshare run` as a child process against an embedded broker this test owns.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private const string Secret = "run-command-test-secret-0123456789";
+    private readonly EmbeddedKafkaCluster _cluster = new();
+    private readonly string _stateDir = Path.Combine(Path.GetTempPath(), "keyshare-run-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        _cluster.Dispose();
+        if (Directory.Exists(_stateDir)) Directory.Delete(_stateDir, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static async Task<(int Exit, string Stderr)> RunToExitAsync(string[] args, string? secret = Secret)
+    {
+        var start = KeyshareCli.Start(["run", .. args]);
+        if (secret is not null) start.Environment["KEYSHARE_SIGNING_SECRET"] = secret;
+        using var p = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var stderr = p.StandardError.ReadToEndAsync(timeout.Token);
+        _ = p.StandardOutput.ReadToEndAsync(timeout.Token);
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stderr);
+    }
+
+    private void CreateTopics(int accessPartitions = 2, int otherPartitions = 2)
+    {
+        var options = new DetectorOptions { BootstrapServers = _cluster.BootstrapServers, ApplicationId = "run-it", InputPartitions = otherPartitions };
+        _cluster.CreateTopic(options.Topics.Access, accessPartitions);
+        _cluster.EnsureAsync(DetectorTopology.RequiredTopics(options), CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    [Fact]
+    public async Task Missing_bootstrap_servers_fail_at_start_with_one_line_naming_the_setting()
+    {
+        var (exit, stderr) = await RunToExitAsync([]);
+        Assert.Equal(2, exit);
+        Assert.Equal("configuration error: Kafka:BootstrapServers is required (or KAFKA_BOOTSTRAP_SERVERS)", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task An_unknown_sasl_mechanism_fails_at_start()
+    {
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Kafka:SecurityProtocol=SaslSsl", "--Kafka:SaslMechanism=KERBEROS", "--Kafka:SaslUsername=u"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("Kafka:SaslMechanism 'KERBEROS' is not one of", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreadable_signing_secret_file_fails_at_start_without_printing_a_secret()
+    {
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Signing:SecretFile=/nonexistent/secret"], secret: null);
+        Assert.Equal(2, exit);
+        Assert.Contains("Signing:SecretFile: '/nonexistent/secret' cannot be read", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inputs_that_are_not_co_partitioned_are_refused()
+    {
+        CreateTopics(accessPartitions: 4, otherPartitions: 2);
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("inputs are not co-partitioned: exchange.api-access.v1 has 4", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task It_becomes_ready_processes_traffic_serves_metrics_and_exits_0_on_SIGTERM()
+    {
+        CreateTopics();
+        int port = FreePort();
+        var start = KeyshareCli.Start(["run", $"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:ApplicationId=run-it",
+            $"--Detector:StateDir={_stateDir}", "--Detector:ReplicationFactor=1", $"--Management:Port={port}", "--Management:Bind=127.0.0.1"]);
+        start.Environment["KEYSHARE_SIGNING_SECRET"] = Secret;
+        using var p = Process.Start(start)!;
+        _ = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            await Eventually.WaitAsync(() => Status(http, "/readyz") == 200, TimeSpan.FromSeconds(90), "/readyz answered 200");
+            Assert.Equal(200, Status(http, "/healthz"));
+
+            using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())
+            {
+                long ts = 1_767_225_600_000;
+                foreach (var ip in new[] { "81.2.69.10", "203.0.113.7", "198.51.100.23" })
+                {
+                    var e = new AccessEvent { EventId = "e-" + ip, Ts = ts++, ApiKeyId = "k1", AccountId = "a1", Ip = ip, UserAgent = "ua", Endpoint = "/v1/orders" };
+                    await producer.ProduceAsync(Topics.Access, new Message<string, byte[]> { Key = "k1", Value = ContractCodecs.Access.SerializeJson(e), Timestamp = new Timestamp(e.Ts, TimestampType.CreateTime) });
+                }
+            }
+            await Eventually.WaitAsync(() => Metrics(http).Contains("keyshare_commands_total{action=\"WARN\"} 1", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60), "/metrics counted the WARN");
+            Assert.Contains("keyshare_records_in_total{topic=\"exchange.api-access.v1\"} 3", Metrics(http), StringComparison.Ordinal);
+
+            using (Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) { }
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await p.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, p.ExitCode);
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static int Status(HttpClient http, string path)
+    {
+        try
+        {
+            return (int)http.GetAsync(new Uri(path, UriKind.Relative)).GetAwaiter().GetResult().StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    private static string Metrics(HttpClient http)
+    {
+        try
+        {
+            return http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return "";
+        }
+    }
+}
