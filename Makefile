@@ -14,7 +14,7 @@ SEED ?= 1
 CLI := src/KeyShareDetector.Cli/bin/$(CONFIG)/net10.0/keyshare
 TEST_RESULTS ?= artifacts/test-results
 
-.PHONY: all restore build test demo eval dev-broker bench clean
+.PHONY: all restore build test test-deps demo eval dev-broker bench clean
 
 all: build
 
@@ -24,8 +24,17 @@ restore:
 build: restore
 	dotnet build KeyShareDetector.sln -c $(CONFIG) --no-restore -nodeReuse:false
 
+# OS packages the tests need (PostgreSQL binaries for the audit ledger's throwaway server), when we may install them.
+test-deps:
+	@if ! compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null && ! command -v pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing postgresql for the audit ledger tests"; \
+	    apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1; \
+	  else echo "PostgreSQL binaries not found: set KSD_TEST_POSTGRES or install postgresql"; fi; \
+	fi
+
 # Runs every test project; the console summary of each is what .ci/run adds up.
-test: build
+test: test-deps build
 	@rm -rf $(TEST_RESULTS); mkdir -p $(TEST_RESULTS)
 	@set -o pipefail; status=0; \
 	for p in tests/*/*.Tests.csproj; do \

@@ -1,5 +1,9 @@
 using System.CommandLine;
 using KeyShareDetector.Cli.Commands;
+using Spectre.Console;
+
+// Tables written to a file or pipe (CI logs, `make demo | tee`) get room for every column.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
 
 var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys on exchange Kafka topics and emits signed enforcement commands")
 {
@@ -10,5 +14,6 @@ var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys
     EvalCommand.Create(),
     SimulateCommand.Create(),
     RunCommand.Create(),
+    AuditCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
