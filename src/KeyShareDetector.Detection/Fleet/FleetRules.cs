@@ -10,7 +10,8 @@ public sealed record CrossAccountRule
     public int MinAccountsPerIp { get; init; } = 3;
     public int MinAccountsPerPrefix { get; init; } = 5;
     /// <summary>Distinct accounts sharing one client fingerprint (user agent + TLS fingerprint; only when a TLS fingerprint is present).</summary>
-    public int MinAccountsPerFingerprint { get; init; } = 5;
+    /// <remarks>Off by default: the official apps', browsers' and ccxt's user agent + JA3/JA4 pairs are shared by thousands of accounts.</remarks>
+    public int MinAccountsPerFingerprint { get; init; }
     /// <summary>Hosting/VPN addresses are shared by design; leave them out of the IP and prefix counts.</summary>
     public bool IgnoreHosting { get; init; } = true;
     /// <summary>Mobile carriers share each public IP among many subscribers (CGNAT); leave them out of the IP and prefix counts.</summary>

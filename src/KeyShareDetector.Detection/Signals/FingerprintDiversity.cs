@@ -8,7 +8,12 @@ namespace KeyShareDetector.Detection.Signals;
 /// <summary>Thresholds of the client-fingerprint rule: interleaving matters more than count.</summary>
 public sealed record FingerprintDiversityRule
 {
-    public double Weight { get; init; } = 25;
+    /// <summary>
+    /// Zero (informational) by default: the clock-offset mode is floor((server - client) / bucket), which flips between
+    /// -1 and 0 for every NTP-synced client (latency minus skew hovers around 0 ms), and owners use two devices at once;
+    /// calibrated on the simulator, the rule added no recall and many false positives.
+    /// </summary>
+    public double Weight { get; init; }
     public long LookbackMs { get; init; } = 1_800_000;
     /// <summary>A fingerprint is stable once it has this many requests in the lookback.</summary>
     public int MinRequestsPerFingerprint { get; init; } = 3;
