@@ -90,7 +90,7 @@ public sealed class KeyRiskEngine
         state.Fingerprints.OnAccess(ctx, Policy.FingerprintDiversity, findings);
         // Spoofing findings wait out their grace period; any record of the key moves its stream time on.
         state.Spoofing.AdvanceTo(streamTime, Policy.Spoofing, findings);
-        var observations = Observe(state, ctx);
+        var observations = Observe(state, ctx, findings);
         return Decide(state, e.Ts, findings) with { Observations = observations };
     }
 
@@ -104,15 +104,29 @@ public sealed class KeyRiskEngine
     }
 
     /// <summary>Facts for the fleet stage: this key's unregistered traffic by IP, prefix and fingerprint, and new networks.</summary>
-    private List<FleetObservation>? Observe(KeyRiskState state, AccessContext ctx)
+    private List<FleetObservation>? Observe(KeyRiskState state, AccessContext ctx, List<SignalFinding> findings)
     {
         var e = ctx.Event;
         var cross = Policy.CrossAccount;
         var mass = Policy.MassCompromise;
         // Every network the key uses is learned, registered ones included; only unregistered traffic is reported.
         bool hadHistory = state.Events > mass.MinPriorEvents && state.Fleet.KnownNetworks > 0;
+        var fresh = Policy.NewCountryNetwork;
+        bool establishedCountries = state.Events > fresh.MinPriorEvents && state.Fleet.KnownCountries > 0;
         bool newNetwork = state.Fleet.IsNewNetwork(ctx.Network, e.Ts, mass.KnownNetworksPerKey);
+        bool newCountry = ctx.Geo.Country is { } country && state.Fleet.IsNewCountry(country, e.Ts, fresh.KnownCountriesPerKey);
         if (ctx.Registered || ctx.PlatformTraffic) return null;
+        // A leaked key shows up from somebody else's network: a new country, or rented servers at home.
+        if (newNetwork && (newCountry || ctx.Geo.IsHosting) && establishedCountries && fresh.Weight > 0)
+        {
+            double strength = (newCountry ? 1.0 : fresh.DomesticHostingStrength) * (ctx.Geo.IsHosting ? fresh.HostingFactor : 1.0) *
+                              (ctx.Permission == Permission.WITHDRAW ? fresh.WithdrawFactor : 1.0);
+            findings.Add(new SignalFinding("NEW_COUNTRY_NETWORK", strength, e.Ts, e.Ts,
+                Evidence.Of("NEW_COUNTRY_NETWORK",
+                    $"first use from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}{(newCountry ? ", a country this key had not used" : "")}; permission {ctx.Permission}",
+                    [("known_networks", state.Fleet.KnownNetworks), ("known_countries", state.Fleet.KnownCountries), ("ts", e.Ts)],
+                    [ctx.Network, ctx.Geo.Country!, e.Ip])));
+        }
         long bucket = cross.Window.BucketOf(e.Ts);
         List<FleetObservation>? list = null;
         void Offer(FleetDimension d, string value, long b)
@@ -132,7 +146,8 @@ public sealed class KeyRiskEngine
             string print = Sketches.XxHash64.HashString(e.UserAgent + "|" + tls).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
             Offer(FleetDimension.Fingerprint, print, bucket);
         }
-        if (newNetwork && hadHistory && mass.MinKeys > 0)
+        bool sweepable = !mass.HostingOnly || ctx.Geo.IsHosting;
+        if (newNetwork && hadHistory && mass.MinKeys > 0 && sweepable && !ctx.Geo.IsMobile)
         {
             (list ??= []).Add(new FleetObservation(FleetDimension.NewNetwork, ctx.Network, state.ApiKeyId, e.AccountId, e.Ts));
         }

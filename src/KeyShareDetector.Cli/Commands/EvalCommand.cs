@@ -66,11 +66,12 @@ internal static class EvalCommand
 
     public static void Render(QualityReport report)
     {
-        var table = new Table().AddColumns("population", "abusive", "keys", "actioned", "WARN", "REAUTH", "REVOKE", "false pos.", "recall", "ttd p50", "ttd p95");
+        var table = new Table().AddColumns("population", "abusive", "keys", "actioned", "WARN", "REAUTH", "REVOKE", "false pos.", "recall", "ttd p50", "ttd p95", "lead reasons");
         foreach (var r in report.Populations)
         {
             table.AddRow(r.Population, r.Abusive ? "yes" : "no", r.Keys.ToString("N0"), r.KeysActioned.ToString("N0"), r.Warn.ToString("N0"), r.Reauth.ToString("N0"),
-                r.Revoke.ToString("N0"), r.FalsePositives.ToString("N0"), QualityReport.Fmt(r.Recall), QualityReport.Secs(r.MedianTimeToDetectMs), QualityReport.Secs(r.P95TimeToDetectMs));
+                r.Revoke.ToString("N0"), r.FalsePositives.ToString("N0"), QualityReport.Fmt(r.Recall), QualityReport.Secs(r.MedianTimeToDetectMs), QualityReport.Secs(r.P95TimeToDetectMs),
+                Markup.Escape(r.TopReasons));
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"recall (abusive, any action) [bold]{report.RecallAbusive:F4}[/]; precision any action [bold]{report.PrecisionAnyAction:F4}[/]; precision REVOKE [bold]{report.PrecisionRevoke:F4}[/]; median time-to-detect [bold]{QualityReport.Secs(report.MedianTimeToDetectMs)}[/]");

@@ -21,7 +21,9 @@ public sealed record PopulationQuality(
     double? Recall,
     /// <summary>Event time from the abuse start to the key's first command, ms (abusive populations).</summary>
     long? MedianTimeToDetectMs,
-    long? P95TimeToDetectMs);
+    long? P95TimeToDetectMs,
+    /// <summary>Lead reason codes of the keys' first commands, most frequent first ("CODE:count, ...").</summary>
+    string TopReasons = "");
 
 /// <summary>Per-population outcome of a labelled run plus the headline numbers the acceptance criteria name.</summary>
 public sealed record QualityReport(
@@ -55,10 +57,13 @@ public sealed record QualityReport(
             bool abusive = Simulator.Populations.IsAbusive(group.Key);
             int actioned = 0, warn = 0, reauth = 0, revoke = 0;
             var ttd = new List<long>();
+            var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var label in group)
             {
                 if (!byKey.TryGetValue(label.ApiKeyId, out var list)) continue;
                 actioned++;
+                string lead = list[0].Reasons.Count > 0 ? list[0].Reasons[0].Code : "-";
+                reasons[lead] = reasons.GetValueOrDefault(lead) + 1;
                 warn += list.Count(c => c.Action == EnforcementAction.WARN);
                 reauth += list.Count(c => c.Action == EnforcementAction.REAUTH);
                 revoke += list.Count(c => c.Action == EnforcementAction.REVOKE);
@@ -70,7 +75,8 @@ public sealed record QualityReport(
             rows.Add(new PopulationQuality(group.Key, abusive, keys, actioned, warn, reauth, revoke,
                 abusive ? 0 : actioned,
                 abusive ? (keys == 0 ? null : Math.Round((double)actioned / keys, 4)) : null,
-                Percentile(ttd, 0.5), Percentile(ttd, 0.95)));
+                Percentile(ttd, 0.5), Percentile(ttd, 0.95),
+                string.Join(", ", reasons.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(3).Select(kv => $"{kv.Key}:{kv.Value}"))));
         }
         allTtd.Sort();
         int actionedTotal = rows.Sum(r => r.KeysActioned);

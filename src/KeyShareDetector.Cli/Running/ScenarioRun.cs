@@ -155,9 +155,19 @@ public static class ScenarioRun
     {
         double rate = settings.Rate;
         var pace = Stopwatch.StartNew();
+        bool registryRead = false;
         foreach (var r in scenario.Records)
         {
             ct.ThrowIfCancellationRequested();
+            if (!registryRead && r.Topic != SimTopic.Registry)
+            {
+                // Registrations first, as an exchange's compacted registry is there before the traffic it governs:
+                // events read before their key's registration would be judged as unregistered.
+                producer.Flush(ct);
+                long registrations = Interlocked.Read(ref produced);
+                while (consumed() < registrations) ct.WaitHandle.WaitOne(5);
+                registryRead = true;
+            }
             (string topic, byte[] value) = r.Topic switch
             {
                 SimTopic.Access => (topics.Access, ContractCodecs.Access.SerializeAvro(r.Access!)),

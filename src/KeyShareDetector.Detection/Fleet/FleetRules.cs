@@ -8,7 +8,8 @@ public sealed record CrossAccountRule
     public HoppingWindowSpec Window { get; init; } = new(SizeMs: 600_000, HopMs: 60_000, GraceMs: 30_000);
     /// <summary>Distinct accounts on one IP within a window (0 turns the dimension off).</summary>
     public int MinAccountsPerIp { get; init; } = 3;
-    public int MinAccountsPerPrefix { get; init; } = 5;
+    /// <summary>Off by default: offices, universities and carriers share /24s among many accounts legitimately.</summary>
+    public int MinAccountsPerPrefix { get; init; }
     /// <summary>Distinct accounts sharing one client fingerprint (user agent + TLS fingerprint; only when a TLS fingerprint is present).</summary>
     /// <remarks>Off by default: the official apps', browsers' and ccxt's user agent + JA3/JA4 pairs are shared by thousands of accounts.</remarks>
     public int MinAccountsPerFingerprint { get; init; }
@@ -35,6 +36,30 @@ public sealed record CrossAccountRule
     }
 }
 
+/// <summary>A key with history used from a network and a country it has never used (a leaked key in new hands).</summary>
+public sealed record NewCountryNetworkRule
+{
+    public double Weight { get; init; } = 35;
+    /// <summary>Events a key needs before anything can be new to it.</summary>
+    public int MinPriorEvents { get; init; } = 20;
+    /// <summary>Strength multiplier when the new network is hosting/VPN (rented servers); below 50/35 so a VPN alone does not warn.</summary>
+    public double HostingFactor { get; init; } = 1.4;
+    /// <summary>Strength of a new hosting/VPN network in a country the key already used (before the other factors).</summary>
+    public double DomesticHostingStrength { get; init; } = 0.7;
+    /// <summary>Strength multiplier when the request needs the WITHDRAW permission.</summary>
+    public double WithdrawFactor { get; init; } = 2;
+    /// <summary>Countries remembered per key.</summary>
+    public int KnownCountriesPerKey { get; init; } = 16;
+
+    public IEnumerable<string> Validate()
+    {
+        if (Weight < 0) yield return "newCountryNetwork.weight: must be >= 0";
+        if (MinPriorEvents < 1) yield return "newCountryNetwork.minPriorEvents: must be >= 1";
+        if (HostingFactor < 0 || WithdrawFactor < 0) yield return "newCountryNetwork factors: must be >= 0";
+        if (KnownCountriesPerKey < 1) yield return "newCountryNetwork.knownCountriesPerKey: must be >= 1";
+    }
+}
+
 /// <summary>Mass compromise: many keys used from a network new to each of them within a short window (3Commas-like leak).</summary>
 public sealed record MassCompromiseRule
 {
@@ -46,6 +71,11 @@ public sealed record MassCompromiseRule
     /// <summary>Networks remembered per key (least recently seen forgotten first).</summary>
     public int KnownNetworksPerKey { get; init; } = 32;
     public int MaxTrackedKeys { get; init; } = 1024;
+    /// <summary>
+    /// Count only hosting/VPN networks: a leaked key list is swept from rented servers, while consumer ISPs and
+    /// mobile carriers see many keys for the first time every few minutes at exchange scale.
+    /// </summary>
+    public bool HostingOnly { get; init; } = true;
     public int MaxKeysNotified { get; init; } = 256;
     public double Weight { get; init; } = 50;
 

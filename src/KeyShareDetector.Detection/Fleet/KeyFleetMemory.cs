@@ -11,6 +11,7 @@ public sealed class KeyFleetMemory
 {
     private const int RecentCap = 32;
     private readonly List<(ulong Network, long LastSeen)> _networks = [];
+    private readonly List<(ulong Country, long LastSeen)> _countries = [];
     private readonly ulong[] _recent = new ulong[RecentCap];
     private int _next;
 
@@ -38,6 +39,31 @@ public sealed class KeyFleetMemory
 
     public int KnownNetworks => _networks.Count;
 
+    public int KnownCountries => _countries.Count;
+
+    /// <summary>True (and remembered) when <paramref name="country"/> was not among the key's known countries.</summary>
+    public bool IsNewCountry(string country, long ts, int capacity) => Remember(_countries, XxHash64.HashString(country), ts, capacity);
+
+    private static bool Remember(List<(ulong, long)> known, ulong h, long ts, int capacity)
+    {
+        for (int i = 0; i < known.Count; i++)
+        {
+            if (known[i].Item1 == h)
+            {
+                known[i] = (h, Math.Max(known[i].Item2, ts));
+                return false;
+            }
+        }
+        if (known.Count >= capacity)
+        {
+            int oldest = 0;
+            for (int i = 1; i < known.Count; i++) if (known[i].Item2 < known[oldest].Item2) oldest = i;
+            known.RemoveAt(oldest);
+        }
+        known.Add((h, ts));
+        return true;
+    }
+
     /// <summary>True the first time this (dimension, value, bucket) is offered within the recent ring.</summary>
     public bool FirstInBucket(FleetDimension dimension, string value, long bucket)
     {
@@ -60,6 +86,12 @@ public sealed class KeyFleetMemory
         }
         w.Write(_next);
         foreach (var r in _recent) w.Write(r);
+        w.Write(_countries.Count);
+        foreach (var (c, t) in _countries)
+        {
+            w.Write(c);
+            w.Write(t);
+        }
     }
 
     public void ReadFrom(BinaryReader r)
@@ -69,5 +101,7 @@ public sealed class KeyFleetMemory
         for (int i = 0; i < n; i++) _networks.Add((r.ReadUInt64(), r.ReadInt64()));
         _next = r.ReadInt32();
         for (int i = 0; i < RecentCap; i++) _recent[i] = r.ReadUInt64();
+        int c = r.ReadInt32();
+        for (int i = 0; i < c; i++) _countries.Add((r.ReadUInt64(), r.ReadInt64()));
     }
 }

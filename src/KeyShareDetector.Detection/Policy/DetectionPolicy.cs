@@ -75,6 +75,7 @@ public sealed record DetectionPolicy
     public SpoofingRule Spoofing { get; init; } = new();
     public CrossAccountRule CrossAccount { get; init; } = new();
     public MassCompromiseRule MassCompromise { get; init; } = new();
+    public NewCountryNetworkRule NewCountryNetwork { get; init; } = new();
     public InputLimits Limits { get; init; } = new();
     /// <summary>A finding's strength counts at most this much in the risk score.</summary>
     public double StrengthCap { get; init; } = 3;
@@ -105,6 +106,7 @@ public sealed record DetectionPolicy
         errors.AddRange(Spoofing.Validate());
         errors.AddRange(CrossAccount.Validate());
         errors.AddRange(MassCompromise.Validate());
+        errors.AddRange(NewCountryNetwork.Validate());
         if (StrengthCap <= 0) errors.Add("strengthCap: must be > 0");
         errors.AddRange(Ladder.Validate());
         errors.AddRange(Breaker.Validate());
@@ -125,6 +127,7 @@ public sealed record DetectionPolicy
         "FINGERPRINT_INTERLEAVING" => FingerprintDiversity.Weight,
         "CROSS_ACCOUNT_IP" or "CROSS_ACCOUNT_PREFIX" or "CROSS_ACCOUNT_FINGERPRINT" => CrossAccount.Weight,
         "MASS_COMPROMISE" => MassCompromise.Weight,
+        "NEW_COUNTRY_NETWORK" => NewCountryNetwork.Weight,
         _ => Spoofing.WeightOf(code),
     };
 }

@@ -11,6 +11,11 @@ public sealed record ImpossibleTravelRule
     public double MaxSpeedKmh { get; init; } = 1000;
     /// <summary>A jump through a hosting/VPN network counts this much (0 = ignored, 1 = fully).</summary>
     public double HostingDiscount { get; init; } = 0;
+    /// <summary>
+    /// A jump inside one country with a mobile-carrier end counts this much: carriers geolocate subscribers to a
+    /// hub city, so a phone in Busan shows up in Seoul. Jumps across borders count fully.
+    /// </summary>
+    public double MobileDomesticDiscount { get; init; } = 0;
     /// <summary>Impossible jumps needed within <see cref="LookbackMs"/> before the rule fires.</summary>
     public int MinRepetitions { get; init; } = 2;
     public long LookbackMs { get; init; } = 1_800_000;
@@ -20,6 +25,7 @@ public sealed record ImpossibleTravelRule
         if (MinDistanceKm < 0) yield return "impossibleTravel.minDistanceKm: must be >= 0";
         if (MaxSpeedKmh <= 0) yield return "impossibleTravel.maxSpeedKmh: must be > 0";
         if (HostingDiscount is < 0 or > 1) yield return "impossibleTravel.hostingDiscount: must be within [0, 1]";
+        if (MobileDomesticDiscount is < 0 or > 1) yield return "impossibleTravel.mobileDomesticDiscount: must be within [0, 1]";
         if (MinRepetitions < 1) yield return "impossibleTravel.minRepetitions: must be >= 1";
         if (LookbackMs <= 0) yield return "impossibleTravel.lookbackMs: must be > 0";
     }
@@ -45,7 +51,7 @@ public sealed class ImpossibleTravelAggregate
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(findings);
         if (!ctx.Geo.HasLocation || ctx.PlatformTraffic) return;
-        var p = new Point(ctx.Event.Ts, ctx.Geo.Latitude!.Value, ctx.Geo.Longitude!.Value, ctx.Geo.IsHosting, ctx.Geo.Country ?? "", ctx.Event.Ip);
+        var p = new Point(ctx.Event.Ts, ctx.Geo.Latitude!.Value, ctx.Geo.Longitude!.Value, ctx.Geo.IsHosting ? NetKind.Hosting : ctx.Geo.IsMobile ? NetKind.Mobile : NetKind.Fixed, ctx.Geo.Country ?? "", ctx.Event.Ip);
 
         int at = _points.Count;
         while (at > 0 && _points[at - 1].Ts > p.Ts) at--;
@@ -102,7 +108,9 @@ public sealed class ImpossibleTravelAggregate
         double seconds = Math.Max(1, (b.Ts - a.Ts) / 1000.0);
         double kmh = km / (seconds / 3600.0);
         if (kmh <= rule.MaxSpeedKmh) return;
-        double factor = a.Hosting || b.Hosting ? rule.HostingDiscount : 1.0;
+        double factor = a.Kind == NetKind.Hosting || b.Kind == NetKind.Hosting ? rule.HostingDiscount
+            : (a.Kind == NetKind.Mobile || b.Kind == NetKind.Mobile) && string.Equals(a.Country, b.Country, StringComparison.Ordinal) ? rule.MobileDomesticDiscount
+            : 1.0;
         if (factor <= 0) return;
         if (_jumps.Count >= JumpCap) _jumps.RemoveAt(0);
         _jumps.Add(new Jump(a, b, km, seconds, kmh, factor));
@@ -152,14 +160,17 @@ public sealed class ImpossibleTravelAggregate
         w.Write(p.Ts);
         w.Write(p.Lat);
         w.Write(p.Lon);
-        w.Write(p.Hosting);
+        w.Write((byte)p.Kind);
         w.Write(p.Country);
         w.Write(p.Ip);
     }
 
-    private static Point ReadPoint(BinaryReader r) => new(r.ReadInt64(), r.ReadDouble(), r.ReadDouble(), r.ReadBoolean(), r.ReadString(), r.ReadString());
+    private static Point ReadPoint(BinaryReader r) => new(r.ReadInt64(), r.ReadDouble(), r.ReadDouble(), (NetKind)r.ReadByte(), r.ReadString(), r.ReadString());
 
-    private readonly record struct Point(long Ts, double Lat, double Lon, bool Hosting, string Country, string Ip);
+    /// <summary>What kind of network a point came from (one byte on disk; 0/1 match the earlier hosting flag).</summary>
+    private enum NetKind : byte { Fixed = 0, Hosting = 1, Mobile = 2 }
+
+    private readonly record struct Point(long Ts, double Lat, double Lon, NetKind Kind, string Country, string Ip);
 
     private readonly record struct Jump(Point From, Point To, double DistanceKm, double Seconds, double SpeedKmh, double Factor);
 }

@@ -9,7 +9,7 @@ namespace KeyShareDetector.Detection.State;
 /// <summary>Versioned binary encoding of <see cref="KeyRiskState"/> for state stores and changelogs.</summary>
 public static class KeyRiskStateCodec
 {
-    private const byte FormatV4 = 4;
+    private const byte FormatV5 = 5;
 
     public static byte[] Encode(KeyRiskState s)
     {
@@ -17,7 +17,7 @@ public static class KeyRiskStateCodec
         using var ms = new MemoryStream(512);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(FormatV4);
+            w.Write(FormatV5);
             w.Write(s.ApiKeyId);
             w.Write(s.AccountId);
             w.Write(s.StreamTime);
@@ -49,7 +49,7 @@ public static class KeyRiskStateCodec
         using var ms = new MemoryStream(data.ToArray(), writable: false);
         using var r = new BinaryReader(ms, Encoding.UTF8);
         byte format = r.ReadByte();
-        if (format != FormatV4) throw new InvalidDataException($"unknown key state format {format}");
+        if (format != FormatV5) throw new InvalidDataException($"unknown key state format {format}");
         var s = new KeyRiskState(r.ReadString(), policy)
         {
             AccountId = r.ReadString(),

@@ -123,11 +123,28 @@ public class FleetObservationTests
     }
 
     [Fact]
-    public void A_residential_ip_is_reported_by_ip_and_prefix()
+    public void A_residential_ip_is_reported_by_ip_and_the_prefix_dimension_is_off_by_default()
     {
         var dims = Observe("81.2.69.10").Select(o => o.Dimension).ToList();
         Assert.Contains(FleetDimension.Ip, dims);
-        Assert.Contains(FleetDimension.Prefix, dims);
+        Assert.DoesNotContain(FleetDimension.Prefix, dims);
+    }
+
+    [Fact]
+    public void A_policy_can_turn_the_prefix_dimension_on()
+    {
+        var engine = new KeyRiskEngine(DetectionPolicy.Default with { CrossAccount = new CrossAccountRule { MinAccountsPerPrefix = 5 } }, TestSigner.Create(), new Places());
+        var observations = engine.OnAccess(engine.NewState("k"), Access("k", "81.2.69.10", T0)).Observations ?? [];
+        Assert.Contains(observations, o => o.Dimension == FleetDimension.Prefix && o.Value == "81.2.69.0/24");
+    }
+
+    [Fact]
+    public void Only_hosting_networks_count_towards_a_mass_compromise()
+    {
+        var state = _engine.NewState("k");
+        for (int i = 0; i <= 6; i++) _engine.OnAccess(state, Access("k", "81.2.69.10", T0 + i));
+        Assert.DoesNotContain(_engine.OnAccess(state, Access("k", "22.1.2.3", T0 + 100)).Observations ?? [], o => o.Dimension == FleetDimension.NewNetwork);
+        Assert.Contains(_engine.OnAccess(state, Access("k", "34.1.2.3", T0 + 200)).Observations ?? [], o => o.Dimension == FleetDimension.NewNetwork);
     }
 
     [Fact]
