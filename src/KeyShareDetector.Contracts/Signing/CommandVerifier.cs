@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -127,7 +129,59 @@ public sealed class CommandVerifier
             return VerificationResult.Malformed(command, $"enforcement command: field '{unknown}' is not part of the contract, so the signature cannot cover it");
         }
 
+        if (WireFormats.Detect(wireBytes) == DetectedWireFormat.Json && !IsCanonicalJson(wireBytes, command))
+        {
+            return VerificationResult.Malformed(command,
+                "enforcement command: not in the canonical JSON spelling the detector writes (a number, escape or field differs in form), so the signature does not cover these bytes");
+        }
+
         return Verify(command);
+    }
+
+    /// <summary>
+    /// True when the bytes, with insignificant whitespace removed but every token spelled as given, are exactly
+    /// the detector's own JSON for the decoded command: values spelled differently (1E-05 / 1e-05) do not verify.
+    /// </summary>
+    private static bool IsCanonicalJson(ReadOnlySpan<byte> json, EnforcementCommand command)
+    {
+        byte[] canonical;
+        try
+        {
+            canonical = ContractCodecs.Command.SerializeJson(command);
+        }
+        catch (ContractException)
+        {
+            // A value the detector could never have written (e.g. an overflow to infinity).
+            return false;
+        }
+        if (json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) json = json[3..];
+        var minified = new ArrayBufferWriter<byte>(json.Length);
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        bool needComma = false;
+        while (reader.Read())
+        {
+            var token = reader.TokenType;
+            if (needComma && token is not (JsonTokenType.EndObject or JsonTokenType.EndArray)) minified.Write(","u8);
+            switch (token)
+            {
+                case JsonTokenType.StartObject: minified.Write("{"u8); needComma = false; continue;
+                case JsonTokenType.StartArray: minified.Write("["u8); needComma = false; continue;
+                case JsonTokenType.EndObject: minified.Write("}"u8); needComma = true; continue;
+                case JsonTokenType.EndArray: minified.Write("]"u8); needComma = true; continue;
+                case JsonTokenType.PropertyName:
+                    minified.Write("\""u8); minified.Write(reader.ValueSpan); minified.Write("\":"u8);
+                    needComma = false;
+                    continue;
+                case JsonTokenType.String:
+                    minified.Write("\""u8); minified.Write(reader.ValueSpan); minified.Write("\""u8);
+                    break;
+                default:
+                    minified.Write(reader.ValueSpan);
+                    break;
+            }
+            needComma = true;
+        }
+        return minified.WrittenSpan.SequenceEqual(canonical);
     }
 
     public override string ToString() => $"CommandVerifier({CommandSignature.Algorithm}, key ids {string.Join(", ", KeyIds)})";

@@ -211,13 +211,30 @@ public sealed class CommandVerifierTests
     [Fact]
     public void Reformatted_json_with_the_same_fields_still_verifies()
     {
-        // The signature covers values, not layout: a pretty-printed copy or a leading BOM is the same command.
+        // Layout is not signed: a pretty-printed copy that keeps every token's spelling, or a leading BOM, verifies.
         var signed = SigningSamples.Signed();
         using var doc = System.Text.Json.JsonDocument.Parse(ContractCodecs.Command.SerializeJson(signed));
-        byte[] pretty = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(doc.RootElement, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        byte[] pretty = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(doc.RootElement, new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
 
         Assert.True(Verifier.Verify(pretty).IsValid);
         Assert.True(Verifier.Verify([0xEF, 0xBB, 0xBF, .. ContractCodecs.Command.SerializeJson(signed)]).IsValid);
+    }
+
+    [Fact]
+    public void A_copy_that_re_escapes_characters_is_a_respelling_and_does_not_verify()
+    {
+        // .NET's default encoder writes '+' as \u002B: the same value, spelled differently from the detector's JSON.
+        var signed = SigningSamples.Sign(SigningSamples.Unsigned() with { AccountId = "a+b" });
+        using var doc = System.Text.Json.JsonDocument.Parse(ContractCodecs.Command.SerializeJson(signed));
+        byte[] escaped = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(doc.RootElement);
+        Assert.Contains("a\\u002Bb", Encoding.UTF8.GetString(escaped), StringComparison.Ordinal);
+
+        Assert.Equal(VerificationStatus.Malformed, Verifier.Verify(escaped).Status);
+        Assert.True(Verifier.Verify(ContractCodecs.Command.SerializeJson(signed)).IsValid);
     }
 
     [Fact]
