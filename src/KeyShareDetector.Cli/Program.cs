@@ -15,5 +15,6 @@ var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys
     SimulateCommand.Create(),
     RunCommand.Create(),
     AuditCommand.Create(),
+    BacktestCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

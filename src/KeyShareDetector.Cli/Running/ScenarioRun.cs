@@ -71,7 +71,7 @@ public static class ScenarioRun
         long lifecycleProduced = 0, produced = 0;
         int total = scenario.Records.Count;
         bool completed = false;
-        using var logs = Logging.Create();
+        var logs = Logging.Shared;
         await using var detector = await DetectorService.StartAsync(options, settings.Policies, WireCodecs.Create(WireFormatKind.Json), TimeSpan.FromSeconds(60), logs, deadline.Token);
         try
         {
@@ -129,9 +129,9 @@ public static class ScenarioRun
                 await producing;
                 producer.Flush(TimeSpan.FromSeconds(10));
                 long expected = total + lifecycleProduced;
-                long commandsCounted = detector.Metrics.CommandsByAction.Values.Sum();
-                // Settled: every input read, every counted command read back, and nothing new for a moment.
-                if (detector.Metrics.RecordsIn >= expected && commands.Count >= commandsCounted && clock.ElapsedMilliseconds - lastChange > 1_500)
+                // Settled: every input read, every command the per-key stage decided read back after the breaker
+                // stage, and nothing new for a moment.
+                if (detector.Metrics.RecordsIn >= expected && commands.Count >= detector.Metrics.CommandsDecided && clock.ElapsedMilliseconds - lastChange > 1_500)
                 {
                     completed = true;
                     break;

@@ -36,6 +36,13 @@ public sealed class DetectorMetrics
 
     public IReadOnlyDictionary<string, long> AlertsBySeverity => _alertsBySeverity;
 
+    private long _commandsDecided;
+
+    /// <summary>Commands the per-key stage decided (each comes out of the breaker stage as exactly one command).</summary>
+    public long CommandsDecided => Interlocked.Read(ref _commandsDecided);
+
+    public void CommandDecided() => Interlocked.Increment(ref _commandsDecided);
+
     public void Alert(string severity) => _alertsBySeverity.AddOrUpdate(severity, 1, static (_, n) => n + 1);
 
     public void DeadLetter(string code)

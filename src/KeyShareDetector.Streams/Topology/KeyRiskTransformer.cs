@@ -85,6 +85,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
         }
         store.Put(record.Key, KeyRiskStateCodec.Encode(state));
         if (outcome.Late) _metrics.Late();
+        if (outcome.Command is not null) _metrics.CommandDecided();
         if (outcome.Command is null && outcome.Snapshot is null && outcome.Observations is not { Count: > 0 }) return null!;
         return Record<string, DetectorOutput>.Create(record.Key, new DetectorOutput(outcome.Command, outcome.Snapshot, outcome.Observations));
     }
