@@ -73,25 +73,7 @@ public static class TopologyReplay
                 foreach (var r in scenario.Records)
                 {
                     deadline.Token.ThrowIfCancellationRequested();
-                    (string topic, byte[] value) = r.Topic switch
-                    {
-                        SimTopic.Access => (options.Topics.Access, ContractCodecs.Access.SerializeAvro(r.Access!)),
-                        SimTopic.Orders => (options.Topics.Orders, ContractCodecs.Order.SerializeAvro(r.Order!)),
-                        SimTopic.Registry => (options.Topics.Registry, ContractCodecs.Registry.SerializeAvro(r.Registry!)),
-                        _ => (options.Topics.Lifecycle, ContractCodecs.Lifecycle.SerializeAvro(r.Lifecycle!)),
-                    };
-                    while (true)
-                    {
-                        try
-                        {
-                            producer.Produce(topic, new Message<string, byte[]> { Key = r.Key, Value = value, Timestamp = new Timestamp(r.Ts, TimestampType.CreateTime) });
-                            break;
-                        }
-                        catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                        {
-                            producer.Poll(TimeSpan.FromMilliseconds(50));
-                        }
-                    }
+                    ScenarioRun.ProduceRecord(producer, r, options.Topics);
                     // The embedded broker keeps only the newest 5 MB of a partition: stay at most 40,000 records ahead of the detector.
                     if (++n % 1000 == 0 && n - detector.Metrics.RecordsIn > 40_000)
                     {

@@ -168,25 +168,7 @@ public static class ScenarioRun
                 while (consumed() < registrations) ct.WaitHandle.WaitOne(5);
                 registryRead = true;
             }
-            (string topic, byte[] value) = r.Topic switch
-            {
-                SimTopic.Access => (topics.Access, ContractCodecs.Access.SerializeAvro(r.Access!)),
-                SimTopic.Orders => (topics.Orders, ContractCodecs.Order.SerializeAvro(r.Order!)),
-                SimTopic.Registry => (topics.Registry, ContractCodecs.Registry.SerializeAvro(r.Registry!)),
-                _ => (topics.Lifecycle, ContractCodecs.Lifecycle.SerializeAvro(r.Lifecycle!)),
-            };
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(topic, new Message<string, byte[]> { Key = r.Key, Value = value, Timestamp = new Timestamp(r.Ts, TimestampType.CreateTime) });
-                    break;
-                }
-                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
-            }
+            ProduceRecord(producer, r, topics);
             long n = Interlocked.Increment(ref produced);
             if (n % 1000 == 0 && n - consumed() > settings.MaxAhead)
             {
@@ -200,6 +182,33 @@ public static class ScenarioRun
             }
         }
         producer.Flush(ct);
+    }
+
+    /// <summary>
+    /// Sends one scenario record to its input topic (Avro single-object value, key = api key id, record timestamp =
+    /// event time), waiting out a full local queue instead of failing.
+    /// </summary>
+    internal static void ProduceRecord(IProducer<string, byte[]> producer, SimRecord r, TopicNames topics)
+    {
+        (string topic, byte[] value) = r.Topic switch
+        {
+            SimTopic.Access => (topics.Access, ContractCodecs.Access.SerializeAvro(r.Access!)),
+            SimTopic.Orders => (topics.Orders, ContractCodecs.Order.SerializeAvro(r.Order!)),
+            SimTopic.Registry => (topics.Registry, ContractCodecs.Registry.SerializeAvro(r.Registry!)),
+            _ => (topics.Lifecycle, ContractCodecs.Lifecycle.SerializeAvro(r.Lifecycle!)),
+        };
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, new Message<string, byte[]> { Key = r.Key, Value = value, Timestamp = new Timestamp(r.Ts, TimestampType.CreateTime) });
+                return;
+            }
+            catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+        }
     }
 
     private static void TryDelete(string dir)
