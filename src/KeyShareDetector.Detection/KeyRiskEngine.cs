@@ -59,6 +59,19 @@ public sealed class KeyRiskEngine
         ArgumentNullException.ThrowIfNull(record);
         state.Registry = record;
         state.AccountId = record.AccountId;
+        // Until the owner calls from a registered address, the allowlist itself says where the owner is.
+        if (state.Unregistered.RegisteredCountry is null && _geo is not null)
+        {
+            foreach (var cidr in record.AllowedCidrs ?? [])
+            {
+                int slash = cidr.IndexOf('/', StringComparison.Ordinal);
+                if (System.Net.IPAddress.TryParse(slash < 0 ? cidr : cidr[..slash], out var address) && _geo.Lookup(address).Country is { } country)
+                {
+                    state.Unregistered.SeedRegisteredCountry(country);
+                    break;
+                }
+            }
+        }
     }
 
     /// <summary>Applies a validated access event (its IP parses) to the key's state.</summary>
@@ -115,17 +128,30 @@ public sealed class KeyRiskEngine
         bool establishedCountries = state.Events > fresh.MinPriorEvents && state.Fleet.KnownCountries > 0;
         bool newNetwork = state.Fleet.IsNewNetwork(ctx.Network, e.Ts, mass.KnownNetworksPerKey);
         bool newCountry = ctx.Geo.Country is { } country && state.Fleet.IsNewCountry(country, e.Ts, fresh.KnownCountriesPerKey);
+        bool knewClients = state.Fleet.KnownClients > 0;
+        bool newClient = state.Fleet.IsNewClient(ClientOf(e), e.Ts, fresh.KnownClientsPerKey) && knewClients;
         if (ctx.Registered || ctx.PlatformTraffic) return null;
-        // A leaked key shows up from somebody else's network: a new country, or rented servers at home.
-        if (newNetwork && (newCountry || ctx.Geo.IsHosting) && establishedCountries && fresh.Weight > 0)
+        // A leaked key shows up from somebody else's network: a new country abroad, or rented servers at home.
+        bool home = ctx.Geo.Country is { } c && fresh.HomeCountries.Contains(c, StringComparer.Ordinal);
+        bool foreign = newCountry && !home;
+        bool withdraw = ctx.Permission == Permission.WITHDRAW;
+        if (newNetwork && (foreign || ctx.Geo.IsHosting) && fresh.Weight > 0)
         {
-            double strength = (newCountry ? 1.0 : fresh.DomesticHostingStrength) * (ctx.Geo.IsHosting ? fresh.HostingFactor : 1.0) *
-                              (ctx.Permission == Permission.WITHDRAW ? fresh.WithdrawFactor : 1.0);
-            findings.Add(new SignalFinding("NEW_COUNTRY_NETWORK", strength, e.Ts, e.Ts,
-                Evidence.Of("NEW_COUNTRY_NETWORK",
-                    $"first use from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}{(newCountry ? ", a country this key had not used" : "")}; permission {ctx.Permission}",
-                    [("known_networks", state.Fleet.KnownNetworks), ("known_countries", state.Fleet.KnownCountries), ("ts", e.Ts)],
-                    [ctx.Network, ctx.Geo.Country!, e.Ip])));
+            double strength = (foreign ? 1.0 : fresh.DomesticHostingStrength) * (ctx.Geo.IsHosting ? fresh.HostingFactor : 1.0) *
+                              (newClient && foreign && !ctx.Geo.IsHosting ? fresh.NewClientFactor : 1.0);
+            // Remembered even for a key without history: a withdrawal attempt from it soon after is evidence on its own.
+            state.Fleet.MarkFresh(ctx.Network, e.Ts, strength);
+            if (establishedCountries || withdraw)
+            {
+                findings.Add(NewNetworkFinding(state, ctx, strength * (withdraw ? fresh.WithdrawFactor : 1.0),
+                    $"first use from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}{(foreign ? ", a country this key had not used" : "")}{(newClient && foreign && !ctx.Geo.IsHosting ? ", from a client this key had not used" : "")}; permission {ctx.Permission}"));
+            }
+        }
+        else if (withdraw && !newNetwork && fresh.Weight > 0 && fresh.FreshNetworkMs > 0 &&
+                 state.Fleet.Fresh(ctx.Network, e.Ts, fresh.FreshNetworkMs) is { } recent)
+        {
+            findings.Add(NewNetworkFinding(state, ctx, recent.Strength * fresh.WithdrawFactor,
+                $"withdrawal attempt from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}, which this key first used {(e.Ts - recent.FirstSeen) / 1000} s earlier; status {e.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}"));
         }
         long bucket = cross.Window.BucketOf(e.Ts);
         List<FleetObservation>? list = null;
@@ -154,6 +180,16 @@ public sealed class KeyRiskEngine
         return list;
     }
 
+    private static SignalFinding NewNetworkFinding(KeyRiskState state, AccessContext ctx, double strength, string summary) =>
+        new("NEW_COUNTRY_NETWORK", strength, ctx.Event.Ts, ctx.Event.Ts,
+            Evidence.Of("NEW_COUNTRY_NETWORK", summary,
+                [("known_networks", state.Fleet.KnownNetworks), ("known_countries", state.Fleet.KnownCountries), ("known_clients", state.Fleet.KnownClients), ("ts", ctx.Event.Ts)],
+                [ctx.Network, ctx.Geo.Country ?? "??", ctx.Event.Ip]));
+
+    /// <summary>The client behind a request: its user agent and TLS fingerprint, hashed without allocating.</summary>
+    private static ulong ClientOf(AccessEvent e) =>
+        Sketches.XxHash64.HashString(e.TlsFingerprint ?? "", Sketches.XxHash64.HashString(e.UserAgent));
+
     /// <summary>Applies a validated order event to the key's spoofing state.</summary>
     public EngineOutcome OnOrder(KeyRiskState state, OrderEvent e)
     {
@@ -180,13 +216,17 @@ public sealed class KeyRiskEngine
         bool hasAllowlist = !state.Allowlist.IsEmpty;
         bool registered = (hasAllowlist && state.Allowlist.Contains(address)) || _allowedCidrs.Contains(address);
         bool platform = registered && state.Registry?.PlatformId is not null;
-        return new AccessContext(e, address, prefix, network, geo, hasAllowlist, registered, platform, e.Permission ?? PermissionOf(e.Endpoint));
+        return new AccessContext(e, address, prefix, network, geo, hasAllowlist, registered, platform, e.Permission ?? PermissionOf(e.Endpoint, e.Method));
     }
 
-    /// <summary>Permission an endpoint needs when the exchange did not say: withdrawals, then trading, else read.</summary>
-    public static Permission PermissionOf(string endpoint)
+    /// <summary>
+    /// Permission a request needs when the exchange did not say: a GET or HEAD only reads (listing withdrawals or
+    /// checking an order is not placing one); otherwise withdrawals, then trading, else read.
+    /// </summary>
+    public static Permission PermissionOf(string endpoint, string? method = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        if (string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase) || string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase)) return Permission.READ;
         if (endpoint.Contains("withdraw", StringComparison.OrdinalIgnoreCase)) return Permission.WITHDRAW;
         if (endpoint.Contains("order", StringComparison.OrdinalIgnoreCase) || endpoint.Contains("trade", StringComparison.OrdinalIgnoreCase)) return Permission.TRADE;
         return Permission.READ;

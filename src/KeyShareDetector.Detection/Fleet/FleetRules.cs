@@ -50,13 +50,34 @@ public sealed record NewCountryNetworkRule
     public double WithdrawFactor { get; init; } = 2;
     /// <summary>Countries remembered per key.</summary>
     public int KnownCountriesPerKey { get; init; } = 16;
+    /// <summary>
+    /// Strength multiplier when the request also comes from a client (user agent and TLS fingerprint) the key has never
+    /// used: an owner abroad or on a VPN still runs their own app or script, an attacker runs theirs.
+    /// </summary>
+    public double NewClientFactor { get; init; } = 1.5;
+    /// <summary>Clients (user agent and TLS fingerprint) remembered per key, least recently seen forgotten first.</summary>
+    public int KnownClientsPerKey { get; init; } = 16;
+    /// <summary>
+    /// The exchange's home market (ISO country codes): a first use from one of these is not a new-country finding
+    /// (owners come home; domestic carriers are expected), only a domestic hosting/VPN network is. DAXA members: KR.
+    /// </summary>
+    public IReadOnlyList<string> HomeCountries { get; init; } = ["KR"];
+    /// <summary>
+    /// For this long after a new network raised the finding, a request from it that needs the WITHDRAW permission raises
+    /// it again with <see cref="WithdrawFactor"/>: a script that first reads, then tries to withdraw (0 turns it off).
+    /// </summary>
+    public long FreshNetworkMs { get; init; } = 900_000;
 
     public IEnumerable<string> Validate()
     {
         if (Weight < 0) yield return "newCountryNetwork.weight: must be >= 0";
         if (MinPriorEvents < 1) yield return "newCountryNetwork.minPriorEvents: must be >= 1";
-        if (HostingFactor < 0 || WithdrawFactor < 0) yield return "newCountryNetwork factors: must be >= 0";
+        if (HostingFactor < 0 || WithdrawFactor < 0 || NewClientFactor < 0) yield return "newCountryNetwork factors: must be >= 0";
         if (KnownCountriesPerKey < 1) yield return "newCountryNetwork.knownCountriesPerKey: must be >= 1";
+        if (KnownClientsPerKey < 1) yield return "newCountryNetwork.knownClientsPerKey: must be >= 1";
+        if (FreshNetworkMs < 0) yield return "newCountryNetwork.freshNetworkMs: must be >= 0";
+        if (HomeCountries is null || HomeCountries.Any(c => c is not { Length: 2 } || !c.All(char.IsAsciiLetterUpper)))
+            yield return "newCountryNetwork.homeCountries: must be two-letter upper-case ISO country codes";
     }
 }
 

@@ -12,6 +12,8 @@ public sealed class KeyFleetMemory
     private const int RecentCap = 32;
     private readonly List<(ulong Network, long LastSeen)> _networks = [];
     private readonly List<(ulong Country, long LastSeen)> _countries = [];
+    private readonly List<(ulong Client, long LastSeen)> _clients = [];
+    private (ulong Network, long FirstSeen, double Strength) _fresh;
     private readonly ulong[] _recent = new ulong[RecentCap];
     private int _next;
 
@@ -40,6 +42,23 @@ public sealed class KeyFleetMemory
     public int KnownNetworks => _networks.Count;
 
     public int KnownCountries => _countries.Count;
+
+    public int KnownClients => _clients.Count;
+
+    /// <summary>Remembers the network that just raised a new-network finding, with the finding's base strength.</summary>
+    public void MarkFresh(string network, long ts, double strength) => _fresh = (XxHash64.HashString(network), ts, strength);
+
+    /// <summary>
+    /// The base strength of the new-network finding <paramref name="network"/> raised, when it is the key's latest such
+    /// network and was first used at most <paramref name="freshMs"/> before <paramref name="ts"/>; else null.
+    /// </summary>
+    public (double Strength, long FirstSeen)? Fresh(string network, long ts, long freshMs) =>
+        _fresh.Strength > 0 && ts - _fresh.FirstSeen <= freshMs && ts >= _fresh.FirstSeen && _fresh.Network == XxHash64.HashString(network)
+            ? (_fresh.Strength, _fresh.FirstSeen)
+            : null;
+
+    /// <summary>True (and remembered) when the client (hash of user agent and TLS fingerprint) was not among the key's known clients.</summary>
+    public bool IsNewClient(ulong client, long ts, int capacity) => Remember(_clients, client, ts, capacity);
 
     /// <summary>True (and remembered) when <paramref name="country"/> was not among the key's known countries.</summary>
     public bool IsNewCountry(string country, long ts, int capacity) => Remember(_countries, XxHash64.HashString(country), ts, capacity);
@@ -92,9 +111,19 @@ public sealed class KeyFleetMemory
             w.Write(c);
             w.Write(t);
         }
+        w.Write(_clients.Count);
+        foreach (var (c, t) in _clients)
+        {
+            w.Write(c);
+            w.Write(t);
+        }
+        w.Write(_fresh.Network);
+        w.Write(_fresh.FirstSeen);
+        w.Write(_fresh.Strength);
     }
 
-    public void ReadFrom(BinaryReader r)
+    /// <summary>Reads what <see cref="WriteTo"/> wrote; state written before clients were remembered (format 5) has none.</summary>
+    public void ReadFrom(BinaryReader r, bool withClients = true)
     {
         ArgumentNullException.ThrowIfNull(r);
         int n = r.ReadInt32();
@@ -103,5 +132,9 @@ public sealed class KeyFleetMemory
         for (int i = 0; i < RecentCap; i++) _recent[i] = r.ReadUInt64();
         int c = r.ReadInt32();
         for (int i = 0; i < c; i++) _countries.Add((r.ReadUInt64(), r.ReadInt64()));
+        if (!withClients) return;
+        int k = r.ReadInt32();
+        for (int i = 0; i < k; i++) _clients.Add((r.ReadUInt64(), r.ReadInt64()));
+        _fresh = (r.ReadUInt64(), r.ReadInt64(), r.ReadDouble());
     }
 }

@@ -19,6 +19,11 @@ public sealed record IpDiversityRule
     public int MinDistinctCountries { get; init; } = 3;
     /// <summary>Cap on IPs (and prefixes, networks) tracked exactly per key; beyond it a sketch estimates.</summary>
     public int MaxTrackedIps { get; init; } = 256;
+    /// <summary>
+    /// Whether hosting/VPN networks count as networks and countries. Off by default: owners switch a VPN on and off
+    /// between home and mobile; rented servers are judged by the new-network and mass-compromise rules instead.
+    /// </summary>
+    public bool CountHosting { get; init; }
     public double Weight { get; init; } = 60;
 }
 

@@ -60,8 +60,12 @@ public sealed class IpDiversityAggregate
         long bucket = Window.BucketOf(ctx.Event.Ts);
         Ips.Add(ctx.Event.Ip, bucket);
         Prefixes.Add(ctx.Prefix, bucket);
-        Networks.Add(ctx.Network, bucket);
-        if (ctx.Geo.Country is { } country) Countries.Add(country, bucket);
+        // A VPN or rented server says little about where a person is; it counts as a network only when the rule says so.
+        if (rule.CountHosting || !ctx.Geo.IsHosting)
+        {
+            Networks.Add(ctx.Network, bucket);
+            if (ctx.Geo.Country is { } country) Countries.Add(country, bucket);
+        }
 
         if (Evaluate(rule, bucket, streamTime) is { } f) findings.Add(ToFinding(rule, f));
     }

@@ -10,6 +10,8 @@ public sealed record UnregisteredAccessRule
     public double ReadFactor { get; init; } = 0.3;
     public double TradeFactor { get; init; } = 0.7;
     public double WithdrawFactor { get; init; } = 1.0;
+    /// <summary>Strength multiplier when the request comes from another country than the owner's (registered traffic, else the allowlist's location).</summary>
+    public double AbroadFactor { get; init; } = 1.8;
     /// <summary>How long hits are remembered (ms of event time).</summary>
     public long LookbackMs { get; init; } = 600_000;
     /// <summary>A WITHDRAW from an unregistered IP in another country than the key's registered traffic is hard evidence.</summary>
@@ -26,7 +28,7 @@ public sealed record UnregisteredAccessRule
     {
         if (Weight < 0) yield return "unregisteredAccess.weight: must be >= 0";
         if (LookbackMs <= 0) yield return "unregisteredAccess.lookbackMs: must be > 0";
-        if (ReadFactor < 0 || TradeFactor < 0 || WithdrawFactor < 0) yield return "unregisteredAccess factors: must be >= 0";
+        if (ReadFactor < 0 || TradeFactor < 0 || WithdrawFactor < 0 || AbroadFactor < 0) yield return "unregisteredAccess factors: must be >= 0";
     }
 }
 
@@ -42,6 +44,9 @@ public sealed class UnregisteredAccessAggregate
     public string? RegisteredCountry { get; private set; }
 
     public int Hits => _hits.Count;
+
+    /// <summary>Sets the owner's country from the allowlist's geolocation while no registered request has been seen.</summary>
+    public void SeedRegisteredCountry(string country) => RegisteredCountry ??= country;
 
     public void OnAccess(AccessContext ctx, UnregisteredAccessRule rule, List<SignalFinding> findings)
     {
@@ -78,8 +83,8 @@ public sealed class UnregisteredAccessAggregate
 
         var strongest = Permission.READ;
         foreach (var h in _hits) if (h.Permission > strongest) strongest = h.Permission;
-        double strength = rule.FactorOf(strongest) * (1 + (0.5 * (_hits.Count - 1)));
         bool abroad = RegisteredCountry is not null && ctx.Geo.Country is not null && !string.Equals(RegisteredCountry, ctx.Geo.Country, StringComparison.Ordinal);
+        double strength = rule.FactorOf(strongest) * (1 + (0.5 * (_hits.Count - 1))) * (abroad ? rule.AbroadFactor : 1.0);
         bool hard = rule.WithdrawAbroadIsHard && ctx.Permission == Permission.WITHDRAW && abroad;
         var subjects = new List<string>(_hits.Count);
         foreach (var h in _hits) subjects.Add(h.Ip);
@@ -87,7 +92,7 @@ public sealed class UnregisteredAccessAggregate
         findings.Add(new SignalFinding("UNREGISTERED_IP", strength, ts - rule.LookbackMs, ts,
             Evidence.Of("UNREGISTERED_IP",
                 string.Create(CultureInfo.InvariantCulture,
-                    $"{_hits.Count} IP(s) outside the key's allowlist within {rule.LookbackMs / 60_000} min; strongest permission used {strongest}{(hard ? $", WITHDRAW from {ctx.Geo.Country} while the owner is in {RegisteredCountry}" : "")}"),
+                    $"{_hits.Count} IP(s) outside the key's allowlist within {rule.LookbackMs / 60_000} min; strongest permission used {strongest}{(abroad && !hard ? $", from {ctx.Geo.Country} while the owner is in {RegisteredCountry}" : "")}{(hard ? $", WITHDRAW from {ctx.Geo.Country} while the owner is in {RegisteredCountry}" : "")}"),
                 [("unregistered_ips", _hits.Count), ("permission_factor", rule.FactorOf(strongest)), ("window_start", ts - rule.LookbackMs), ("window_end", ts)],
                 subjects),
             hard));

@@ -33,6 +33,21 @@ public class IpDiversityTests
     }
 
     [Fact]
+    public void A_vpn_switched_on_between_home_and_mobile_is_not_a_third_network_unless_the_rule_counts_hosting()
+    {
+        AccessContext[] owner = [Of("81.2.69.10", T0, Places.Seoul), Of("5.6.7.8", T0 + Min, Places.FrankfurtVpn), Of("211.234.1.2", T0 + (2 * Min), Places.SeoulMobile)];
+        Assert.Empty(Run(owner));
+
+        var counting = Rule with { CountHosting = true };
+        var agg = new IpDiversityAggregate(counting);
+        var findings = new List<SignalFinding>();
+        foreach (var c in owner) agg.OnAccess(c, counting, c.Event.Ts, findings);
+        var f = Assert.Single(findings);
+        Assert.Equal(3, f.Reason.Metrics.Single(m => m.Name == "distinct_networks").Value);
+        Assert.Equal(2, f.Reason.Metrics.Single(m => m.Name == "distinct_countries").Value);
+    }
+
+    [Fact]
     public void Mobile_churn_across_many_prefixes_inside_one_carrier_ASN_does_not_fire()
     {
         var contexts = Enumerable.Range(0, 40).Select(i => Of($"211.234.{i}.{i + 1}", T0 + (i * 10_000), Places.SeoulMobile)).ToArray();
