@@ -15,11 +15,12 @@ internal static class EvalCommand
         var scenario = new Option<string>("--scenario") { Description = "scenario set: default (>= 20,000 keys, >= 1,000,000 events), small, or demo", DefaultValueFactory = _ => "default" };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var output = new Option<string?>("--out") { Description = "also write the JSON report to this file" };
+        var commandsOut = new Option<string?>("--commands-out") { Description = "also write the enforcement commands as JSONL (by issued_at, then command id) to this file" };
         var atLeastOnce = new Option<bool>("--at-least-once") { Description = "run the detector at-least-once instead of exactly-once" };
         var policy = new Option<string[]>("--policy") { Description = "policy documents to evaluate (default: the built-in policy)", AllowMultipleArgumentsPerToken = true };
         var command = new Command("eval", "run a labelled scenario through the detector and report detection quality per population")
         {
-            seed, scenario, json, output, atLeastOnce, policy,
+            seed, scenario, json, output, commandsOut, atLeastOnce, policy,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,6 +51,7 @@ internal static class EvalCommand
             if (!asJson) Console.Error.WriteLine();
             var report = QualityReport.Compute(s.Labels, result.Commands, s.EventCount);
             if (parse.GetValue(output) is { } path) await File.WriteAllTextAsync(path, report.ToJson(), ct);
+            if (parse.GetValue(commandsOut) is { } commandsPath) await File.WriteAllBytesAsync(commandsPath, Backtest.BacktestOutput.CommandsJsonl(result.Commands), ct);
             if (asJson)
             {
                 Console.WriteLine(report.ToJson());
