@@ -79,7 +79,20 @@ public sealed class RunCommandTests : IDisposable
         CreateTopics(accessPartitions: 4, otherPartitions: 2);
         var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}"]);
         Assert.Equal(2, exit);
-        Assert.Contains("inputs are not co-partitioned: exchange.api-access.v1 has 4", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
+        Assert.Equal("configuration error: inputs are not co-partitioned: exchange.api-access.v1 has 4, exchange.orders.v1 has 2, exchange.key-registry.v1 has 2, exchange.key-lifecycle.v1 has 2 partitions;"
+            + " they must be equal (a key's records from every input must meet in one task)", Assert.Single(stderr.Trim().Split('\n')));
+    }
+
+    [Fact]
+    public async Task An_internal_topic_merged_with_the_inputs_but_not_co_partitioned_with_them_is_refused()
+    {
+        var options = new DetectorOptions { BootstrapServers = _cluster.BootstrapServers, ApplicationId = "run-it", InputPartitions = 2 };
+        _cluster.CreateTopic(options.KeyFeedbackTopic, 3);
+        await _cluster.EnsureAsync(DetectorTopology.RequiredTopics(options), CancellationToken.None);
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:ApplicationId=run-it"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("configuration error: topic run-it-key-feedback has 3 partitions but the inputs it is co-partitioned with have 2; they must be equal",
+            Assert.Single(stderr.Trim().Split('\n')));
     }
 
     [Fact]
