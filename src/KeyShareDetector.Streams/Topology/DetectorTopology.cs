@@ -97,12 +97,13 @@ public static class DetectorTopology
             .Map((_, v, _) => KeyValuePair.Create(BreakerTransformer.FleetKey, v.Command!), "to-fleet")
             .Repartition(Repartitioned<string, EnforcementCommand>.As(BreakerTopicName).WithKeySerdes(new StringSerDes()).WithValueSerdes(commandSerDes).WithNumberOfPartitions(1))
             .Transform(TransformerBuilder.New<string, EnforcementCommand, string, BreakerOutput>()
-                .Transformer<BreakerTransformer>(policy)
+                .Transformer<BreakerTransformer>(policy, metrics)
                 .StateStore(breakerStore)
                 .Build(), "breaker");
 
-        var routed = decided.MapValues((v, _) =>
+        var routed = decided.MapValues((v, context) =>
         {
+            metrics.EventAge(AgePoint.Enforcement, context.Timestamp);
             metrics.Command(v.Command.Action.ToString());
             return v.Command;
         }, "final-command").Branch("live-or-shadow", (_, c, _) => c.Shadow, (_, _, _) => true);
@@ -131,7 +132,7 @@ public static class DetectorTopology
                 .WithKeySerdes(new StringSerDes())
                 .WithValueSerdes(new ContractSerDes<FleetObservation>(FleetTransformer.Encode, FleetTransformer.Decode)))
             .Transform(TransformerBuilder.New<string, FleetObservation, string, FleetOutcome>()
-                .Transformer<FleetTransformer>(policy)
+                .Transformer<FleetTransformer>(policy, metrics)
                 .StateStore(fleetStore)
                 .Build(), "fleet");
         fleet
