@@ -23,6 +23,7 @@ public sealed class DetectorMetricsExporter
         var deadLetters = factory.CreateCounter("keyshare_dead_letters_total", "Records sent to the dead-letter topic, by error code.", "code");
         var late = factory.CreateCounter("keyshare_late_records_total", "Records that arrived after every window they belong to had closed.");
         var commands = factory.CreateCounter("keyshare_commands_total", "Enforcement commands emitted, by action.", "action");
+        var decided = factory.CreateCounter("keyshare_commands_decided_total", "Commands the per-key stage decided, before the fleet-wide breaker (each becomes one published command).");
         var alerts = factory.CreateCounter("keyshare_alerts_total", "Alerts raised, by severity.", "severity");
         var snapshots = factory.CreateCounter("keyshare_feature_snapshots_total", "Feature snapshots published.");
         var policies = factory.CreateCounter("keyshare_policy_versions_applied_total", "Policy versions taken from the policy topic.");
@@ -42,6 +43,7 @@ public sealed class DetectorMetricsExporter
             foreach (var (code, n) in m.DeadLettersByCode) deadLetters.WithLabels(code).IncTo(n);
             foreach (var (action, n) in m.CommandsByAction) commands.WithLabels(action).IncTo(n);
             foreach (var (severity, n) in m.AlertsBySeverity) alerts.WithLabels(severity).IncTo(n);
+            decided.IncTo(m.CommandsDecided);
             late.IncTo(m.LateRecords);
             snapshots.IncTo(m.Snapshots);
             policies.IncTo(s.PolicyVersionsApplied);
