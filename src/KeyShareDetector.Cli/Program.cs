@@ -14,6 +14,7 @@ var root = new RootCommand("keyshare: finds shared, leaked and spoofing API keys
     EvalCommand.Create(),
     SimulateCommand.Create(),
     RunCommand.Create(),
+    TopicsCommand.Create(),
     AuditCommand.Create(),
     BacktestCommand.Create(),
 };

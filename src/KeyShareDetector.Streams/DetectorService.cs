@@ -6,6 +6,9 @@ using KeyShareDetector.Streams.Topology;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Errors;
+using Streamiz.Kafka.Net.Kafka;
+using Streamiz.Kafka.Net.State;
 using Streamiz.Kafka.Net.SerDes;
 
 namespace KeyShareDetector.Streams;
@@ -69,6 +72,37 @@ public sealed class DetectorService : IAsyncDisposable
 
     public DetectorMetrics Metrics { get; }
 
+    private ConsumerLagProbe? _lag;
+
+    /// <summary>Stores whose size <see cref="StoreEntries"/> reports.</summary>
+    public static readonly string[] Stores = [DetectorOptions.KeyStateStore, DetectorOptions.FleetStore, DetectorOptions.BreakerStore];
+
+    /// <summary>How far each partition this instance consumes is behind its high watermark (read on demand, off the processing path).</summary>
+    public IReadOnlyList<PartitionLag> ConsumerLag() => _lag?.Read() ?? [];
+
+    /// <summary>
+    /// Approximate entries per state store over the tasks of this instance; empty while the stream is not
+    /// RUNNING (stores are not queryable during a rebalance or restore).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> StoreEntries()
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!IsRunning) return sizes;
+        foreach (var name in Stores)
+        {
+            try
+            {
+                var store = _stream.Store(StoreQueryParameters.FromNameAndType(name, QueryableStoreTypes.KeyValueStore<string, byte[]>()));
+                sizes[name] = store.ApproximateNumEntries();
+            }
+            catch (Exception e) when (e is InvalidStateStoreException or IllegalStateException or InvalidOperationException)
+            {
+                // Migrating or closing: this reading goes without it.
+            }
+        }
+        return sizes;
+    }
+
     /// <summary>The policy book in force; updated from the policy topic while running.</summary>
     public LivePolicy Policy { get; }
 
@@ -86,7 +120,7 @@ public sealed class DetectorService : IAsyncDisposable
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("invalid detector options: " + string.Join("; ", errors), nameof(options));
 
-        var metrics = new DetectorMetrics();
+        var metrics = new DetectorMetrics(time);
         var live = new LivePolicy(policies);
         var topology = DetectorTopology.Build(options, live, metrics, codecs);
         var config = new StreamConfig<StringSerDes, ByteArraySerDes>
@@ -141,7 +175,9 @@ public sealed class DetectorService : IAsyncDisposable
             if (created is not null) created._lastError = $"corrupt record on {record.Topic}/{record.Partition.Value}/{record.Offset.Value}: {e.Message}";
             return ExceptionHandlerResponse.FAIL;
         };
-        var service = created = new DetectorService(new KafkaStream(topology, config), metrics, live, options, codecs, time ?? TimeProvider.System);
+        // The default supplier, as KafkaStream(topology, config) builds it, wrapped to read consumer lag.
+        var lag = new ConsumerLagProbe(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config));
+        var service = created = new DetectorService(new KafkaStream(topology, config, lag), metrics, live, options, codecs, time ?? TimeProvider.System) { _lag = lag };
         try
         {
             if (options.WatchPolicyTopic)

@@ -48,4 +48,34 @@ public sealed class EmbeddedBrokerTests
         var report = await producer.ProduceAsync("faults", new Message<Null, string> { Value = "survives" });
         Assert.Equal(PersistenceStatus.Persisted, report.Status);
     }
+
+    /// <summary>
+    /// librdkafka's mock answers TxnOffsetCommit (what SendOffsetsToTransaction sends) without storing the
+    /// offsets, while a plain OffsetCommit is stored: exactly-once consumers find no committed position on it
+    /// after a restart. If this starts failing, the mock stores them now and exactly-once restart tests can run on it.
+    /// </summary>
+    [Fact]
+    public async Task Offsets_sent_to_a_committed_transaction_are_not_stored_but_a_plain_commit_is()
+    {
+        using var cluster = new EmbeddedKafkaCluster();
+        cluster.CreateTopic("txn-in", 1);
+        cluster.CreateTopic("txn-out", 1);
+        using (var plain = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        {
+            for (int i = 0; i < 5; i++) await plain.ProduceAsync("txn-in", new Message<Null, string> { Value = "v" + i });
+        }
+        var input = new TopicPartition("txn-in", 0);
+        using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "txn-group", EnableAutoCommit = false }).Build();
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, TransactionalId = "txn-probe" }).Build();
+        producer.InitTransactions(TimeSpan.FromSeconds(10));
+        producer.BeginTransaction();
+        producer.Produce("txn-out", new Message<Null, string> { Value = "out" });
+        producer.SendOffsetsToTransaction([new TopicPartitionOffset(input, 5)], consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(10));
+        producer.CommitTransaction(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(Offset.Unset, consumer.Committed([input], TimeSpan.FromSeconds(10)).Single().Offset);
+
+        consumer.Commit([new TopicPartitionOffset(input, 3)]);
+        Assert.Equal(new Offset(3), consumer.Committed([input], TimeSpan.FromSeconds(10)).Single().Offset);
+    }
 }

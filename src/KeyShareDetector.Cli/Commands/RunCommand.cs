@@ -6,6 +6,8 @@ using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams;
 using KeyShareDetector.Streams.Policy;
+using KeyShareDetector.Streams.Provisioning;
+using KeyShareDetector.Streams.Topology;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -32,12 +34,7 @@ internal static class RunCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
-            var config = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
-                .AddJsonFile(parse.GetValue(configFile) ?? "/nonexistent/keyshare.json", optional: parse.GetValue(configFile) is null)
-                .AddEnvironmentVariables("KEYSHARE__")
-                .AddCommandLine(parse.UnmatchedTokens.ToArray())
-                .Build();
+            var config = SettingsSources.Build(parse.GetValue(configFile), parse.UnmatchedTokens);
             return await RunAsync(config, ct);
         });
         return command;
@@ -49,7 +46,8 @@ internal static class RunCommand
         var problems = settings.Validate().ToList();
         if (problems.Count == 0)
         {
-            problems.AddRange(CheckTopics(settings, out int partitions));
+            int partitions = 0;
+            problems.AddRange(await CheckTopicsAsync(settings, p => partitions = p));
             if (settings.Detector.InputPartitions == 0) settings.Detector.InputPartitions = partitions;
         }
         PolicyBook? book = null;
@@ -121,35 +119,30 @@ internal static class RunCommand
         return 0;
     }
 
-    /// <summary>The inputs must exist and be co-partitioned (a key's records must meet in one task).</summary>
-    private static IEnumerable<string> CheckTopics(RunConfiguration settings, out int partitions)
+    /// <summary>
+    /// Inputs and outputs must exist and every co-partitioned group must have equal partition counts (a key's
+    /// records must meet in one task); missing internal topics are left to Streamiz.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> CheckTopicsAsync(RunConfiguration settings, Action<int> inputPartitions)
     {
-        partitions = 0;
-        var problems = new List<string>();
-        var names = new KeyShareDetector.Streams.TopicNames();
-        string[] inputs = [names.Access, names.Orders, names.Registry, names.Lifecycle];
         try
         {
-            var cfg = new AdminClientConfig(settings.KafkaClientSettings()) { BootstrapServers = settings.Kafka.BootstrapServers };
-            using var admin = new AdminClientBuilder(cfg).Build();
-            var meta = admin.GetMetadata(TimeSpan.FromSeconds(15));
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var t in inputs)
+            using var admin = TopicsCommand.Admin(settings);
+            var cluster = await ClusterTopics.ReadAsync(admin, [], TimeSpan.FromSeconds(15));
+            var probe = TopicsCommand.Options(settings, Math.Max(1, settings.Detector.InputPartitions));
+            var required = DetectorTopology.RequiredTopics(probe);
+            var accessCount = cluster.Topics.TryGetValue(probe.Topics.Access, out var access) ? access.Partitions : 0;
+            inputPartitions(accessCount);
+            var problems = TopicAudit.Problems(required, cluster.Topics, AuditScope.Run).ToList();
+            if (settings.Detector.InputPartitions > 0 && accessCount > 0 && settings.Detector.InputPartitions != accessCount)
             {
-                var topic = meta.Topics.FirstOrDefault(x => x.Topic == t);
-                if (topic is null || topic.Error.IsError) problems.Add($"topic {t} does not exist (create it with: keyshare topics create)");
-                else counts[t] = topic.Partitions.Count;
+                problems.Add($"Detector:InputPartitions is {settings.Detector.InputPartitions} but {probe.Topics.Access} has {accessCount} partitions; set it to {accessCount} or 0 (read from the topic)");
             }
-            if (counts.Values.Distinct().Count() > 1)
-            {
-                problems.Add("inputs are not co-partitioned: " + string.Join(", ", counts.Select(kv => $"{kv.Key} has {kv.Value}")) + " partitions; they must be equal");
-            }
-            partitions = counts.Count > 0 ? counts.Values.Max() : 0;
+            return problems;
         }
         catch (KafkaException e)
         {
-            problems.Add($"Kafka:BootstrapServers: cannot read metadata from {settings.Kafka.BootstrapServers}: {e.Error.Reason}");
+            return [$"Kafka:BootstrapServers: cannot read metadata from {settings.Kafka.BootstrapServers}: {e.Error.Reason}"];
         }
-        return problems;
     }
 }

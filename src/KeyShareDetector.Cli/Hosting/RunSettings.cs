@@ -83,23 +83,8 @@ public sealed class RunConfiguration
     /// <summary>One line per wrong setting, naming it; empty when the configuration is usable.</summary>
     public IReadOnlyList<string> Validate()
     {
-        var e = new List<string>();
-        if (string.IsNullOrWhiteSpace(Kafka.BootstrapServers)) e.Add("Kafka:BootstrapServers is required (or KAFKA_BOOTSTRAP_SERVERS)");
-        if (!Enum.TryParse<SecurityProtocol>(Kafka.SecurityProtocol, ignoreCase: true, out var protocol))
-            e.Add($"Kafka:SecurityProtocol '{Kafka.SecurityProtocol}' is not one of Plaintext, Ssl, SaslPlaintext, SaslSsl");
-        bool sasl = protocol is Confluent.Kafka.SecurityProtocol.SaslPlaintext or Confluent.Kafka.SecurityProtocol.SaslSsl;
-        if (Kafka.SaslMechanism is { } m && !SaslMechanisms.Contains(m.ToUpperInvariant()))
-            e.Add($"Kafka:SaslMechanism '{m}' is not one of {string.Join(", ", SaslMechanisms)}");
-        if (sasl && Kafka.SaslMechanism is null) e.Add("Kafka:SaslMechanism is required with a SASL security protocol");
-        if (sasl && Kafka.SaslMechanism?.ToUpperInvariant() is "PLAIN" or "SCRAM-SHA-256" or "SCRAM-SHA-512" && string.IsNullOrEmpty(Kafka.SaslUsername))
-            e.Add("Kafka:SaslUsername is required with SASL PLAIN/SCRAM");
-        foreach (var (name, path) in new[] { ("Kafka:SslCaLocation", Kafka.SslCaLocation), ("Kafka:SslCertificateLocation", Kafka.SslCertificateLocation), ("Kafka:SslKeyLocation", Kafka.SslKeyLocation) })
-        {
-            if (path is not null && !File.Exists(path)) e.Add($"{name}: file '{path}' does not exist");
-        }
+        var e = new List<string>(ValidateKafka());
         if (Detector.StreamThreads < 1) e.Add("Detector:StreamThreads must be >= 1");
-        if (Detector.InputPartitions < 0) e.Add("Detector:InputPartitions must be >= 0");
-        if (Detector.ReplicationFactor < 1) e.Add("Detector:ReplicationFactor must be >= 1");
         if (!Enum.TryParse<WireFormatKind>(Detector.WireFormat, ignoreCase: true, out _)) e.Add($"Detector:WireFormat '{Detector.WireFormat}' is not Json or Avro");
         if (Management.Port is < 1 or > 65535) e.Add("Management:Port must be within 1..65535");
         if (!System.Net.IPAddress.TryParse(Management.Bind, out _)) e.Add($"Management:Bind '{Management.Bind}' is not an IP address");
@@ -120,6 +105,28 @@ public sealed class RunConfiguration
             e.Add("Signing:SecretFile (or KEYSHARE_SIGNING_SECRET) is required: commands must be signed");
         }
         e.AddRange(KeyShareDetector.Geo.GeoLookupFactory.Validate(Geo));
+        return e;
+    }
+
+    /// <summary>The settings every Kafka client needs (connection, security, partitions, replication): one line per wrong one.</summary>
+    public IReadOnlyList<string> ValidateKafka()
+    {
+        var e = new List<string>();
+        if (string.IsNullOrWhiteSpace(Kafka.BootstrapServers)) e.Add("Kafka:BootstrapServers is required (or KAFKA_BOOTSTRAP_SERVERS)");
+        if (!Enum.TryParse<SecurityProtocol>(Kafka.SecurityProtocol, ignoreCase: true, out var protocol))
+            e.Add($"Kafka:SecurityProtocol '{Kafka.SecurityProtocol}' is not one of Plaintext, Ssl, SaslPlaintext, SaslSsl");
+        bool sasl = protocol is Confluent.Kafka.SecurityProtocol.SaslPlaintext or Confluent.Kafka.SecurityProtocol.SaslSsl;
+        if (Kafka.SaslMechanism is { } m && !SaslMechanisms.Contains(m.ToUpperInvariant()))
+            e.Add($"Kafka:SaslMechanism '{m}' is not one of {string.Join(", ", SaslMechanisms)}");
+        if (sasl && Kafka.SaslMechanism is null) e.Add("Kafka:SaslMechanism is required with a SASL security protocol");
+        if (sasl && Kafka.SaslMechanism?.ToUpperInvariant() is "PLAIN" or "SCRAM-SHA-256" or "SCRAM-SHA-512" && string.IsNullOrEmpty(Kafka.SaslUsername))
+            e.Add("Kafka:SaslUsername is required with SASL PLAIN/SCRAM");
+        foreach (var (name, path) in new[] { ("Kafka:SslCaLocation", Kafka.SslCaLocation), ("Kafka:SslCertificateLocation", Kafka.SslCertificateLocation), ("Kafka:SslKeyLocation", Kafka.SslKeyLocation) })
+        {
+            if (path is not null && !File.Exists(path)) e.Add($"{name}: file '{path}' does not exist");
+        }
+        if (Detector.InputPartitions < 0) e.Add("Detector:InputPartitions must be >= 0");
+        if (Detector.ReplicationFactor < 1) e.Add("Detector:ReplicationFactor must be >= 1");
         return e;
     }
 

@@ -2,10 +2,63 @@ using System.Collections.Concurrent;
 
 namespace KeyShareDetector.Streams.Observability;
 
-/// <summary>Counters the detector keeps while running; read by the CLI summary and, later, the metrics endpoint.</summary>
-/// <remarks>Thread-safe: stream threads increment, readers snapshot.</remarks>
-public sealed class DetectorMetrics
+/// <summary>A stage of the topology whose per-record processing time is measured.</summary>
+public enum Stage
 {
+    /// <summary>Bytes to a validated input or a dead letter.</summary>
+    Parse,
+
+    /// <summary>Per-key state: signals, score, ladder.</summary>
+    KeyRisk,
+
+    /// <summary>Per IP / prefix / fingerprint / network.</summary>
+    Fleet,
+
+    /// <summary>The fleet-wide breaker every command passes before it is published.</summary>
+    Breaker,
+}
+
+/// <summary>A point of the topology where the age of the record's event is measured.</summary>
+public enum AgePoint
+{
+    /// <summary>An input record reached the detector.</summary>
+    Parse,
+
+    /// <summary>A command was published (live or shadow).</summary>
+    Enforcement,
+}
+
+/// <summary>Counters and latency histograms the detector keeps while running; read by the CLI summaries and /metrics.</summary>
+/// <remarks>
+/// Thread-safe: stream threads increment, readers snapshot. Time is read only for these metrics (never for a
+/// decision), through the injected <see cref="TimeProvider"/>.
+/// </remarks>
+public sealed class DetectorMetrics(TimeProvider? time = null)
+{
+    /// <summary>Bounds of the stage processing-time histograms, in seconds (5 µs .. 1 s).</summary>
+    public static readonly double[] StageBounds = [5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 1];
+
+    /// <summary>Bounds of the event-age histograms, in seconds (5 ms .. 1 h).</summary>
+    public static readonly double[] AgeBounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly LatencyHistogram[] _stages = Enum.GetValues<Stage>().Select(_ => new LatencyHistogram(StageBounds)).ToArray();
+    private readonly LatencyHistogram[] _ages = Enum.GetValues<AgePoint>().Select(_ => new LatencyHistogram(AgeBounds)).ToArray();
+
+    /// <summary>A timestamp to pass to <see cref="StageDone"/>.</summary>
+    public long StageStarted() => _time.GetTimestamp();
+
+    /// <summary>Records the processing time of one record in a stage.</summary>
+    public void StageDone(Stage stage, long started) => _stages[(int)stage].Observe(_time.GetElapsedTime(started));
+
+    /// <summary>Records how old a record's event is (now minus its record timestamp) at a point of the topology.</summary>
+    public void EventAge(AgePoint point, long recordTimestampMs) =>
+        _ages[(int)point].Observe((_time.GetUtcNow().ToUnixTimeMilliseconds() - recordTimestampMs) / 1000.0);
+
+    public HistogramSnapshot StageTime(Stage stage) => _stages[(int)stage].Snapshot();
+
+    public HistogramSnapshot Age(AgePoint point) => _ages[(int)point].Snapshot();
+
     private long _recordsIn;
     private long _deadLetters;
     private long _lateRecords;

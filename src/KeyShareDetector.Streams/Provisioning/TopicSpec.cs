@@ -1,7 +1,32 @@
 namespace KeyShareDetector.Streams.Provisioning;
 
+/// <summary>What a topic is to the detector.</summary>
+public enum TopicRole
+{
+    /// <summary>Written by the exchange, read by the detector.</summary>
+    Input,
+
+    /// <summary>Written by the detector (or the policy publisher) for others.</summary>
+    Output,
+
+    /// <summary>Streamiz's own repartition, changelog and feedback topics ({applicationId}-...).</summary>
+    Internal,
+}
+
 /// <summary>A topic the detector needs, with how it must be created.</summary>
-public sealed record TopicSpec(string Name, int Partitions, short ReplicationFactor, bool Compacted = false);
+public sealed record TopicSpec(string Name, int Partitions, short ReplicationFactor, bool Compacted = false)
+{
+    public TopicRole Role { get; init; } = TopicRole.Output;
+
+    /// <summary>
+    /// Topics of one group must have equal partition counts: the stage they feed reads partition N of each in
+    /// one task, so a key's records from all of them must land on the same partition number.
+    /// </summary>
+    public string? CoPartitionGroup { get; init; }
+
+    /// <summary>The partition count is part of the design (a single-partition stage), not a sizing choice.</summary>
+    public bool FixedPartitions { get; init; }
+}
 
 /// <summary>Creates missing topics before any stream starts (the embedded broker cannot auto-create them).</summary>
 public interface ITopicProvisioner

@@ -1,6 +1,7 @@
 using System.Text;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Policy;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
@@ -18,6 +19,7 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     public const string FleetKey = "fleet";
 
     private readonly LivePolicy _policy;
+    private readonly DetectorMetrics _metrics;
     private IKeyValueStore<string, byte[]>? _store;
 
     /// <summary>
@@ -27,11 +29,13 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     public BreakerTransformer()
     {
         _policy = null!;
+        _metrics = null!;
     }
 
-    public BreakerTransformer(LivePolicy policy)
+    public BreakerTransformer(LivePolicy policy, DetectorMetrics metrics)
     {
         _policy = policy;
+        _metrics = metrics;
     }
 
     public void Init(ProcessorContext<string, BreakerOutput> context)
@@ -43,6 +47,19 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     public Record<string, BreakerOutput> Process(Record<string, EnforcementCommand> record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        long started = _metrics.StageStarted();
+        try
+        {
+            return Apply(record);
+        }
+        finally
+        {
+            _metrics.StageDone(Stage.Breaker, started);
+        }
+    }
+
+    private Record<string, BreakerOutput> Apply(Record<string, EnforcementCommand> record)
+    {
         var breaker = new RevokeBreaker();
         if (_store!.Get(FleetKey) is { } bytes)
         {

@@ -97,12 +97,13 @@ public static class DetectorTopology
             .Map((_, v, _) => KeyValuePair.Create(BreakerTransformer.FleetKey, v.Command!), "to-fleet")
             .Repartition(Repartitioned<string, EnforcementCommand>.As(BreakerTopicName).WithKeySerdes(new StringSerDes()).WithValueSerdes(commandSerDes).WithNumberOfPartitions(1))
             .Transform(TransformerBuilder.New<string, EnforcementCommand, string, BreakerOutput>()
-                .Transformer<BreakerTransformer>(policy)
+                .Transformer<BreakerTransformer>(policy, metrics)
                 .StateStore(breakerStore)
                 .Build(), "breaker");
 
-        var routed = decided.MapValues((v, _) =>
+        var routed = decided.MapValues((v, context) =>
         {
+            metrics.EventAge(AgePoint.Enforcement, context.Timestamp);
             metrics.Command(v.Command.Action.ToString());
             return v.Command;
         }, "final-command").Branch("live-or-shadow", (_, c, _) => c.Shadow, (_, _, _) => true);
@@ -131,7 +132,7 @@ public static class DetectorTopology
                 .WithKeySerdes(new StringSerDes())
                 .WithValueSerdes(new ContractSerDes<FleetObservation>(FleetTransformer.Encode, FleetTransformer.Decode)))
             .Transform(TransformerBuilder.New<string, FleetObservation, string, FleetOutcome>()
-                .Transformer<FleetTransformer>(policy)
+                .Transformer<FleetTransformer>(policy, metrics)
                 .StateStore(fleetStore)
                 .Build(), "fleet");
         fleet
@@ -158,33 +159,50 @@ public static class DetectorTopology
         return builder.Build();
     }
 
-    /// <summary>Every topic the topology reads, writes or keeps state in; created before the stream starts.</summary>
+    /// <summary>Co-partitioning group of the per-key stage: the four inputs and the internal topics merged with them.</summary>
+    public const string PerKeyGroup = "per-key";
+
+    /// <summary>Co-partitioning group of the fleet stage (its repartition topic and its store's changelog).</summary>
+    public const string FleetGroup = "fleet";
+
+    /// <summary>Co-partitioning group of the single-partition breaker stage.</summary>
+    public const string BreakerGroup = "breaker";
+
+    /// <summary>
+    /// Every topic the topology reads, writes or keeps state in, with its partitions, compaction and
+    /// co-partitioning group; created before the stream starts (`keyshare topics create`, or the embedded broker's API).
+    /// </summary>
     public static IReadOnlyList<TopicSpec> RequiredTopics(DetectorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var t = options.Topics;
         int p = options.InputPartitions;
         short rf = options.ReplicationFactor;
+        TopicSpec Input(string name, bool compacted = false) => new(name, p, rf, compacted) { Role = TopicRole.Input, CoPartitionGroup = PerKeyGroup };
+        TopicSpec Output(string name, int partitions, bool compacted = false) => new(name, partitions, rf, compacted);
+        TopicSpec Internal(string name, int partitions, string group, bool compacted = false) =>
+            new(name, partitions, rf, compacted) { Role = TopicRole.Internal, CoPartitionGroup = group, FixedPartitions = group == BreakerGroup };
         return
         [
-            new TopicSpec(t.Access, p, rf),
-            new TopicSpec(t.Orders, p, rf),
-            new TopicSpec(t.Registry, p, rf, Compacted: true),
-            new TopicSpec(t.Lifecycle, p, rf),
-            new TopicSpec(t.Policy, 1, rf, Compacted: true),
-            new TopicSpec(t.Enforcement, p, rf),
-            new TopicSpec(t.EnforcementShadow, p, rf),
-            new TopicSpec(t.Alerts, 1, rf),
-            new TopicSpec(t.Features, p, rf),
-            new TopicSpec(t.DeadLetters, p, rf),
+            Input(t.Access),
+            Input(t.Orders),
+            Input(t.Registry, compacted: true),
+            Input(t.Lifecycle),
+            // The policy topic is read whole by every instance; compacted so the latest document per version stays.
+            Output(t.Policy, 1, compacted: true),
+            Output(t.Enforcement, p),
+            Output(t.EnforcementShadow, p),
+            Output(t.Alerts, 1),
+            Output(t.Features, p),
+            Output(t.DeadLetters, p),
             // Streamiz names internal topics {applicationId}-{name}-changelog / -repartition.
-            new TopicSpec(options.KeyStateChangelog, p, rf, Compacted: true),
-            new TopicSpec($"{options.ApplicationId}-{RekeyTopicName}-repartition", p, rf),
-            new TopicSpec($"{options.ApplicationId}-{BreakerTopicName}-repartition", 1, rf),
-            new TopicSpec($"{options.ApplicationId}-{DetectorOptions.BreakerStore}-changelog", 1, rf, Compacted: true),
-            new TopicSpec(options.KeyFeedbackTopic, p, rf),
-            new TopicSpec($"{options.ApplicationId}-{FleetTopicName}-repartition", p, rf),
-            new TopicSpec($"{options.ApplicationId}-{DetectorOptions.FleetStore}-changelog", p, rf, Compacted: true),
+            Internal(options.KeyStateChangelog, p, PerKeyGroup, compacted: true),
+            Internal($"{options.ApplicationId}-{RekeyTopicName}-repartition", p, PerKeyGroup),
+            Internal(options.KeyFeedbackTopic, p, PerKeyGroup),
+            Internal($"{options.ApplicationId}-{BreakerTopicName}-repartition", 1, BreakerGroup),
+            Internal($"{options.ApplicationId}-{DetectorOptions.BreakerStore}-changelog", 1, BreakerGroup, compacted: true),
+            Internal($"{options.ApplicationId}-{FleetTopicName}-repartition", p, FleetGroup),
+            Internal($"{options.ApplicationId}-{DetectorOptions.FleetStore}-changelog", p, FleetGroup, compacted: true),
         ];
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using KeyShareDetector.Detection.Fleet;
+using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Policy;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
@@ -14,6 +15,7 @@ namespace KeyShareDetector.Streams.Topology;
 public sealed class FleetTransformer : ITransformer<string, FleetObservation, string, FleetOutcome>
 {
     private readonly LivePolicy _policy;
+    private readonly DetectorMetrics _metrics;
     private IKeyValueStore<string, byte[]>? _store;
 
     /// <summary>
@@ -23,11 +25,13 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
     public FleetTransformer()
     {
         _policy = null!;
+        _metrics = null!;
     }
 
-    public FleetTransformer(LivePolicy policy)
+    public FleetTransformer(LivePolicy policy, DetectorMetrics metrics)
     {
         _policy = policy;
+        _metrics = metrics;
     }
 
     public void Init(ProcessorContext<string, FleetOutcome> context)
@@ -39,6 +43,19 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
     public Record<string, FleetOutcome> Process(Record<string, FleetObservation> record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        long started = _metrics.StageStarted();
+        try
+        {
+            return Apply(record);
+        }
+        finally
+        {
+            _metrics.StageDone(Stage.Fleet, started);
+        }
+    }
+
+    private Record<string, FleetOutcome> Apply(Record<string, FleetObservation> record)
+    {
         var o = record.Value;
         var policy = _policy.For(o.Ts).Policy;
         FleetAggregate agg;

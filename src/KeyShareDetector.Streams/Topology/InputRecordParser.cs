@@ -44,9 +44,23 @@ public sealed class InputRecordParser : ITransformer<byte[], byte[], string, Inb
     public Record<string, InboundRecord> Process(Record<byte[], byte[]> record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        long started = _metrics.StageStarted();
+        try
+        {
+            return Parse(record);
+        }
+        finally
+        {
+            _metrics.StageDone(Stage.Parse, started);
+        }
+    }
+
+    private Record<string, InboundRecord> Parse(Record<byte[], byte[]> record)
+    {
         var tpo = record.TopicPartitionOffset;
         _metrics.RecordIn(tpo.Topic);
         long recordTs = record.Timestamp.UnixTimestampMs;
+        _metrics.EventAge(AgePoint.Parse, recordTs);
 
         Record<string, InboundRecord> Dead(string code, string reason)
         {

@@ -43,6 +43,19 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
     public Record<string, DetectorOutput> Process(Record<string, KeyInput> record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        long started = _metrics.StageStarted();
+        try
+        {
+            return Apply(record);
+        }
+        finally
+        {
+            _metrics.StageDone(Stage.KeyRisk, started);
+        }
+    }
+
+    private Record<string, DetectorOutput> Apply(Record<string, KeyInput> record)
+    {
         var store = _store!;
         var input = record.Value;
         // The policy version in force at the record's event time decides it.

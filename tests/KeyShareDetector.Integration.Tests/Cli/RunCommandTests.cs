@@ -23,13 +23,6 @@ public sealed class RunCommandTests : IDisposable
         if (Directory.Exists(_stateDir)) Directory.Delete(_stateDir, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     private static async Task<(int Exit, string Stderr)> RunToExitAsync(string[] args, string? secret = Secret)
     {
         var start = KeyshareCli.Start(["run", .. args]);
@@ -79,71 +72,64 @@ public sealed class RunCommandTests : IDisposable
         CreateTopics(accessPartitions: 4, otherPartitions: 2);
         var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}"]);
         Assert.Equal(2, exit);
-        Assert.Contains("inputs are not co-partitioned: exchange.api-access.v1 has 4", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
+        Assert.Equal("configuration error: inputs are not co-partitioned: exchange.api-access.v1 has 4, exchange.orders.v1 has 2, exchange.key-registry.v1 has 2, exchange.key-lifecycle.v1 has 2 partitions;"
+            + " they must be equal (a key's records from every input must meet in one task)", Assert.Single(stderr.Trim().Split('\n')));
     }
 
     [Fact]
-    public async Task It_becomes_ready_processes_traffic_serves_metrics_and_exits_0_on_SIGTERM()
+    public async Task An_internal_topic_merged_with_the_inputs_but_not_co_partitioned_with_them_is_refused()
+    {
+        var options = new DetectorOptions { BootstrapServers = _cluster.BootstrapServers, ApplicationId = "run-it", InputPartitions = 2 };
+        _cluster.CreateTopic(options.KeyFeedbackTopic, 3);
+        await _cluster.EnsureAsync(DetectorTopology.RequiredTopics(options), CancellationToken.None);
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:ApplicationId=run-it"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("configuration error: topic run-it-key-feedback has 3 partitions but the inputs it is co-partitioned with have 2; they must be equal",
+            Assert.Single(stderr.Trim().Split('\n')));
+    }
+
+    [Fact]
+    public async Task It_becomes_ready_processes_traffic_serves_metrics_with_lag_latency_and_store_sizes_and_exits_0_on_SIGTERM()
     {
         CreateTopics();
-        int port = FreePort();
-        var start = KeyshareCli.Start(["run", $"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:ApplicationId=run-it",
-            $"--Detector:StateDir={_stateDir}", "--Detector:ReplicationFactor=1", $"--Management:Port={port}", "--Management:Bind=127.0.0.1"]);
-        start.Environment["KEYSHARE_SIGNING_SECRET"] = Secret;
-        using var p = Process.Start(start)!;
-        _ = p.StandardOutput.ReadToEndAsync();
-        _ = p.StandardError.ReadToEndAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-        try
+        using var run = RunProcess.Start(new Dictionary<string, string>
         {
-            await Eventually.WaitAsync(() => Status(http, "/readyz") == 200, TimeSpan.FromSeconds(90), "/readyz answered 200");
-            Assert.Equal(200, Status(http, "/healthz"));
+            ["Kafka:BootstrapServers"] = _cluster.BootstrapServers, ["Detector:ApplicationId"] = "run-it", ["Detector:StateDir"] = _stateDir, ["Detector:ReplicationFactor"] = "1",
+        }, Secret);
+        await run.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(200, run.Status("/healthz"));
 
-            using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())
+        int partition;
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build())
+        {
+            long ts = 1_767_225_600_000;
+            partition = -1;
+            foreach (var ip in new[] { "81.2.69.10", "203.0.113.7", "198.51.100.23" })
             {
-                long ts = 1_767_225_600_000;
-                foreach (var ip in new[] { "81.2.69.10", "203.0.113.7", "198.51.100.23" })
-                {
-                    var e = new AccessEvent { EventId = "e-" + ip, Ts = ts++, ApiKeyId = "k1", AccountId = "a1", Ip = ip, UserAgent = "ua", Endpoint = "/v1/orders" };
-                    await producer.ProduceAsync(Topics.Access, new Message<string, byte[]> { Key = "k1", Value = ContractCodecs.Access.SerializeJson(e), Timestamp = new Timestamp(e.Ts, TimestampType.CreateTime) });
-                }
+                var e = new AccessEvent { EventId = "e-" + ip, Ts = ts++, ApiKeyId = "k1", AccountId = "a1", Ip = ip, UserAgent = "ua", Endpoint = "/v1/orders" };
+                var report = await producer.ProduceAsync(Topics.Access, new Message<string, byte[]> { Key = "k1", Value = ContractCodecs.Access.SerializeJson(e), Timestamp = new Timestamp(e.Ts, TimestampType.CreateTime) });
+                partition = report.Partition.Value;
             }
-            await Eventually.WaitAsync(() => Metrics(http).Contains("keyshare_commands_total{action=\"WARN\"} 1", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(60), "/metrics counted the WARN");
-            Assert.Contains("keyshare_records_in_total{topic=\"exchange.api-access.v1\"} 3", Metrics(http), StringComparison.Ordinal);
+        }
+        string lagSeries = $"keyshare_consumer_lag_records{{topic=\"{Topics.Access}\",partition=\"{partition}\"}}";
+        string metrics = "";
+        await Eventually.WaitAsync(() =>
+        {
+            metrics = run.Metrics();
+            return metrics.Contains("keyshare_commands_total{action=\"WARN\"} 1", StringComparison.Ordinal) && RunProcess.Value(metrics, lagSeries) == 0
+                && RunProcess.Value(metrics, "keyshare_state_store_entries{store=\"breaker-state\"}") == 1;
+        }, TimeSpan.FromSeconds(60), "/metrics counted the WARN, the access partition caught up and the breaker stored its state");
+        Assert.Contains("keyshare_records_in_total{topic=\"exchange.api-access.v1\"} 3", metrics, StringComparison.Ordinal);
+        Assert.Equal(3, RunProcess.Value(metrics, "keyshare_stage_duration_seconds_count{stage=\"parse\"}"));
+        Assert.True(RunProcess.Value(metrics, "keyshare_stage_duration_seconds_count{stage=\"key_risk\"}") >= 3);
+        Assert.Equal(1, RunProcess.Value(metrics, "keyshare_stage_duration_seconds_count{stage=\"breaker\"}"));
+        Assert.True(RunProcess.Value(metrics, "keyshare_stage_duration_seconds_sum{stage=\"parse\"}") > 0);
+        Assert.Equal(1, RunProcess.Value(metrics, "keyshare_event_age_seconds_count{point=\"enforcement\"}"));
+        // The events are from 2026-01-01: older than the last bound, so every one is in +Inf only.
+        Assert.Equal(0, RunProcess.Value(metrics, "keyshare_event_age_seconds_bucket{point=\"parse\",le=\"3600\"}"));
+        Assert.Equal(3, RunProcess.Value(metrics, "keyshare_event_age_seconds_bucket{point=\"parse\",le=\"+Inf\"}"));
+        Assert.Equal(1, RunProcess.Value(metrics, "keyshare_state_store_entries{store=\"key-risk-state\"}"));
 
-            using (Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) { }
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await p.WaitForExitAsync(deadline.Token);
-            Assert.Equal(0, p.ExitCode);
-        }
-        finally
-        {
-            if (!p.HasExited) p.Kill(entireProcessTree: true);
-        }
-    }
-
-    private static int Status(HttpClient http, string path)
-    {
-        try
-        {
-            return (int)http.GetAsync(new Uri(path, UriKind.Relative)).GetAwaiter().GetResult().StatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return 0;
-        }
-    }
-
-    private static string Metrics(HttpClient http)
-    {
-        try
-        {
-            return http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return "";
-        }
+        Assert.Equal(0, await run.TerminateAsync(TimeSpan.FromSeconds(30)));
     }
 }

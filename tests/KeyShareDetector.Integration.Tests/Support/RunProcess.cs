@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http;
+using System.Text;
+
+namespace KeyShareDetector.Integration.Tests.Support;
+
+/// <summary>`keyshare run` as a child process with its management port, for tests that scrape it and stop it with SIGTERM.</summary>
+public sealed class RunProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly HttpClient _http;
+    private readonly StringBuilder _stderr = new();
+
+    private RunProcess(Process process, int port)
+    {
+        _process = process;
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    /// <summary>Starts `keyshare run` with these settings (as --Section:Key=value flags) and a free management port.</summary>
+    public static RunProcess Start(IReadOnlyDictionary<string, string> settings, string signingSecret)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        int port = FreePort();
+        var args = settings.Select(kv => $"--{kv.Key}={kv.Value}").Concat([$"--Management:Port={port}", "--Management:Bind=127.0.0.1"]);
+        var start = KeyshareCli.Start(["run", .. args]);
+        start.Environment["KEYSHARE_SIGNING_SECRET"] = signingSecret;
+        var p = Process.Start(start)!;
+        var run = new RunProcess(p, port);
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (run._stderr) run._stderr.AppendLine(e.Data);
+        };
+        p.OutputDataReceived += (_, _) => { };
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        return run;
+    }
+
+    public int Id => _process.Id;
+
+    /// <summary>What the process wrote to stderr so far (for failure messages).</summary>
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr) return _stderr.ToString();
+        }
+    }
+
+    public Task WaitReadyAsync(TimeSpan timeout) => Eventually.WaitAsync(() => Status("/readyz") == 200 || _process.HasExited, timeout, "/readyz answered 200")
+        .ContinueWith(t =>
+        {
+            t.GetAwaiter().GetResult();
+            if (_process.HasExited) throw new InvalidOperationException($"keyshare run exited {_process.ExitCode} before it was ready: {Stderr}");
+        }, TaskScheduler.Default);
+
+    public int Status(string path)
+    {
+        try
+        {
+            return (int)_http.GetAsync(new Uri(path, UriKind.Relative)).GetAwaiter().GetResult().StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The /metrics text, or "" when the port does not answer.</summary>
+    public string Metrics()
+    {
+        try
+        {
+            return _http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>The value of one series (name with its labels exactly as exported), or null when absent.</summary>
+    public static double? Value(string metrics, string series)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        foreach (var line in metrics.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(series.Length + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Sends SIGTERM and waits for the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])!) { }
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(deadline.Token);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+        _http.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
