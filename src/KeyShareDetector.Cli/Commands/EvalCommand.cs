@@ -16,16 +16,16 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var output = new Option<string?>("--out") { Description = "also write the JSON report to this file" };
         var commandsOut = new Option<string?>("--commands-out") { Description = "also write the enforcement commands as JSONL (by issued_at, then command id) to this file" };
-        var atLeastOnce = new Option<bool>("--at-least-once") { Description = "with --broker: run the detector at-least-once instead of exactly-once" };
-        var broker = new Option<bool>("--broker")
+        var atLeastOnce = new Option<bool>("--at-least-once") { Description = "run the detector at-least-once instead of exactly-once (broker runs)" };
+        var ordered = new Option<bool>("--ordered")
         {
-            Description = "play the scenario through an embedded Kafka broker (exactly-once, as `run` does) instead of in event-time order in process; " +
-                          "topics then interleave in arrival order, so two runs can differ",
+            Description = "play the scenario in event-time order through the topology in process (Streamiz's test driver, no broker): the same seed gives " +
+                          "the same commands byte for byte; its cost grows with the square of the records, so use it for the small and demo scenarios",
         };
         var policy = new Option<string[]>("--policy") { Description = "policy documents to evaluate (default: the built-in policy)", AllowMultipleArgumentsPerToken = true };
         var command = new Command("eval", "run a labelled scenario through the detector and report detection quality per population")
         {
-            seed, scenario, json, output, commandsOut, broker, atLeastOnce, policy,
+            seed, scenario, json, output, commandsOut, ordered, atLeastOnce, policy,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -53,9 +53,9 @@ internal static class EvalCommand
             if (!asJson) Console.Error.WriteLine($"scenario {parse.GetValue(scenario)} seed {parse.GetValue(seed)}: {s.Labels.Count:N0} keys, {s.EventCount:N0} events");
             var settings = new RunSettings { Policies = book, Backend = Scenarios.Backend(), ExactlyOnce = !parse.GetValue(atLeastOnce) };
             Action<RunProgress>? show = asJson ? null : p => Console.Error.Write($"\r{p.Elapsed.TotalSeconds,6:F0} s  produced {p.Produced:N0}/{p.Total:N0}  read {p.Consumed:N0}  commands {p.Metrics.CommandsByAction.Values.Sum():N0}   ");
-            var result = parse.GetValue(broker)
-                ? await ScenarioRun.RunAsync(s, settings, show, ct)
-                : await Task.Run(() => OrderedRun.Run(s, settings, show, ct), ct);
+            var result = parse.GetValue(ordered)
+                ? await Task.Run(() => OrderedRun.Run(s, settings, show, ct), ct)
+                : await ScenarioRun.RunAsync(s, settings, show, ct);
             if (!asJson) Console.Error.WriteLine();
             var report = QualityReport.Compute(s.Labels, result.Commands, s.EventCount);
             if (parse.GetValue(output) is { } path) await File.WriteAllTextAsync(path, report.ToJson(), ct);

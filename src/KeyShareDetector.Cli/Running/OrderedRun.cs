@@ -22,6 +22,10 @@ namespace KeyShareDetector.Cli.Running;
 /// a broker, records of different topics (access and orders, the fleet and backend loops) interleave in arrival
 /// order, which is not repeatable.
 /// </summary>
+/// <remarks>
+/// The test driver's in-memory topics copy a topic's whole history on every read, so the cost grows with the square
+/// of the records: seconds for the small scenario (about 150,000 records), hours for the default one.
+/// </remarks>
 public static class OrderedRun
 {
     /// <summary>Runs <paramref name="scenario"/>; <paramref name="progress"/> is called about every 50,000 records.</summary>
