@@ -1,5 +1,5 @@
-using System.Net;
 using KeyShareDetector.Contracts;
+using KeyShareDetector.Detection.Net;
 using KeyShareDetector.Detection.Policy;
 
 namespace KeyShareDetector.Detection.Validation;
@@ -25,8 +25,8 @@ public static class AccessEventValidator
             return new("FIELD_TOO_LONG", $"endpoint longer than {limits.MaxTextLength} characters");
         if (e.TlsFingerprint is not null && e.TlsFingerprint.Length > limits.MaxTextLength)
             return new("FIELD_TOO_LONG", $"tls_fingerprint longer than {limits.MaxTextLength} characters");
-        if (e.Ip.Length > 45 || !IPAddress.TryParse(e.Ip, out _))
-            return new("INVALID_IP", "ip is not an IPv4 or IPv6 address");
+        if (!IpText.IsValid(e.Ip))
+            return new("INVALID_IP", "ip is not an IPv4 dotted quad or an IPv6 address");
         return InputValidators.Time(e.Ts, recordTimestamp, limits);
     }
 }

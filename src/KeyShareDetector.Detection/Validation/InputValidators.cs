@@ -23,7 +23,7 @@ public static class InputValidators
         if (!double.IsFinite(e.FilledQuantity) || e.FilledQuantity < 0) return new("INVALID_NUMBER", "filled_quantity must be a finite number >= 0");
         if (e.BestBid is { } bid && (!double.IsFinite(bid) || bid < 0)) return new("INVALID_NUMBER", "best_bid must be a finite number >= 0");
         if (e.BestAsk is { } ask && (!double.IsFinite(ask) || ask < 0)) return new("INVALID_NUMBER", "best_ask must be a finite number >= 0");
-        if (e.Ip is { } ip && (ip.Length > 45 || !System.Net.IPAddress.TryParse(ip, out _))) return new("INVALID_IP", "ip is not an IPv4 or IPv6 address");
+        if (e.Ip is { } ip && !IpText.IsValid(ip)) return new("INVALID_IP", "ip is not an IPv4 dotted quad or an IPv6 address");
         return Time(e.Ts, recordTimestamp, limits);
     }
 
