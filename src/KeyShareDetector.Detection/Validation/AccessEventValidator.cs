@@ -19,6 +19,8 @@ public static class AccessEventValidator
         if (InputValidators.Id(e.AccountId, "account_id", limits) is { } r3) return r3;
         if (e.SessionId is not null && e.SessionId.Length > limits.MaxIdLength)
             return new("FIELD_TOO_LONG", $"session_id longer than {limits.MaxIdLength} characters");
+        if (e.Method is not null && e.Method.Length > limits.MaxIdLength)
+            return new("FIELD_TOO_LONG", $"method longer than {limits.MaxIdLength} characters");
         if (e.UserAgent.Length > limits.MaxTextLength)
             return new("FIELD_TOO_LONG", $"user_agent longer than {limits.MaxTextLength} characters");
         if (e.Endpoint.Length > limits.MaxTextLength)
