@@ -86,11 +86,7 @@ public sealed class KeyRiskEngine
 
         // The newest window this record belongs to starts in its own bucket; if even that one is closed, it is late.
         var window = Policy.IpDiversity.Window;
-        if (window.IsClosed(window.BucketOf(e.Ts), streamTime))
-        {
-            state.LateRecords++;
-            return new EngineOutcome(null, true, null);
-        }
+        if (window.IsClosed(window.BucketOf(e.Ts), streamTime)) return Late(state);
 
         // A policy version with another window or cap starts the key's diversity history afresh.
         if (!state.IpDiversity.Fits(Policy.IpDiversity)) state.IpDiversity = new IpDiversityAggregate(Policy.IpDiversity);
@@ -199,12 +195,20 @@ public sealed class KeyRiskEngine
         state.AccountId = e.AccountId;
         state.Events++;
         var findings = new List<SignalFinding>(1);
-        if (!state.Spoofing.OnOrder(e, Policy.Spoofing, findings))
-        {
-            state.LateRecords++;
-            return new EngineOutcome(null, true, null);
-        }
+        if (!state.Spoofing.OnOrder(e, Policy.Spoofing, findings)) return Late(state);
         return Decide(state, e.Ts, findings);
+    }
+
+    /// <summary>
+    /// Counts a record too late to use. The 1st, 2nd, 4th, 8th... late record of a key also gives a feature snapshot: a
+    /// key whose stream time jumped far ahead (a far-future ts) may send nothing but late records from then on, and they
+    /// must show in its evidence, not only in a process-wide counter; powers of two keep that to a few snapshots.
+    /// </summary>
+    private EngineOutcome Late(KeyRiskState state)
+    {
+        state.LateRecords++;
+        var snapshot = long.IsPow2(state.LateRecords) ? Snapshot(state, state.StreamTime, state.LastScore) : null;
+        return new EngineOutcome(null, true, snapshot);
     }
 
     private AccessContext Enrich(KeyRiskState state, AccessEvent e)

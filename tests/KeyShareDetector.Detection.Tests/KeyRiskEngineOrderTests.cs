@@ -1,4 +1,5 @@
 using KeyShareDetector.Contracts;
+using KeyShareDetector.Contracts.Wire;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Tests.Signals.Spoofing;
 using static KeyShareDetector.Detection.Tests.Signals.Spoofing.SpoofingTestKit;
@@ -49,5 +50,45 @@ public class KeyRiskEngineOrderTests
             if (i % 20 != 0) quotes.Add(Cancel($"s{i}", t + 900, OrderSide.SELL, Ask, 1));
         }
         Assert.Empty(Run(quotes.Concat(Then(T0 + 500_000))));
+    }
+
+    /// <summary>
+    /// Regression (hostile-input fuzzing): a fill of 1e-300 against a large order made the cycle's large-to-filled ratio
+    /// infinite; JSON has no infinity, so the feature snapshot could not be written and the stream thread stopped. The
+    /// engine sees amounts the validator would refuse too (1e300, double.MaxValue), in case a policy's limits allow them.
+    /// </summary>
+    [Fact]
+    public void Orders_with_extreme_amounts_never_give_a_command_or_snapshot_that_cannot_be_written()
+    {
+        double[] amounts = [0, double.Epsilon, 1e-300, 1, 1e15, 1e300, double.MaxValue];
+        int written = 0;
+        for (int seed = 0; seed < 100; seed++)
+        {
+            var rng = new Random(seed);
+            OrderEvent Extreme(OrderEvent o) => rng.Next(3) == 0
+                ? o with { Price = amounts[rng.Next(amounts.Length)], Quantity = amounts[rng.Next(amounts.Length)], FilledQuantity = rng.Next(2) == 0 ? o.FilledQuantity : amounts[rng.Next(amounts.Length)] }
+                : o;
+            var orders = TypicalHistory(T0).Concat(Enumerable.Range(0, 8).SelectMany(k => Cycle("x" + k, T0 + 60_000 + (k * 20_000)))).Select(Extreme)
+                .Concat(Then(T0 + 600_000));
+            var state = _engine.NewState(Key);
+            foreach (var o in orders)
+            {
+                var outcome = _engine.OnOrder(state, o);
+                if (outcome.Snapshot is { } s)
+                {
+                    Assert.NotEmpty(ContractCodecs.Features.SerializeJson(s));
+                    written++;
+                }
+                if (outcome.Command is { } c) Assert.NotEmpty(ContractCodecs.Command.SerializeJson(c));
+            }
+        }
+        Assert.True(written > 100);
+    }
+
+    [Fact]
+    public void Evidence_numbers_are_finite_whatever_a_signal_computed()
+    {
+        var reason = Detection.Signals.Evidence.Of("X", "x", [("inf", double.PositiveInfinity), ("neg", double.NegativeInfinity), ("nan", double.NaN), ("one", 1)]);
+        Assert.Equal([double.MaxValue, double.MinValue, 0, 1], reason.Metrics.Select(m => m.Value));
     }
 }

@@ -196,6 +196,7 @@ internal static class AuditCommand
             BootstrapServers = servers,
             GroupId = "keyshare-audit-policy-reader-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
         }).Build();
         var partition = new TopicPartition(topic, 0);
         var marks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));

@@ -174,6 +174,23 @@ public sealed class FleetAggregate
         }
     }
 
+    /// <summary>
+    /// True when the entry written in <paramref name="data"/> has seen nothing for two windows and its grace before
+    /// <paramref name="now"/>: every member and key has expired and every notification horizon has passed, so a fresh
+    /// aggregate would decide the next observation exactly as this one would. Reads only the header.
+    /// </summary>
+    public static bool IsDormant(ReadOnlySpan<byte> data, long now)
+    {
+        using var r = new BinaryReader(new MemoryStream(data.ToArray(), writable: false), System.Text.Encoding.UTF8);
+        if (r.ReadByte() != 1) throw new InvalidDataException("unknown fleet state format");
+        r.ReadByte();
+        r.ReadString();
+        var window = new HoppingWindowSpec(r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
+        r.ReadInt32();
+        long streamTime = r.ReadInt64();
+        return streamTime < now - (2 * window.SizeMs) - window.GraceMs;
+    }
+
     public static FleetAggregate ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);

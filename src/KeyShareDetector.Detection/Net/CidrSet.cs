@@ -79,13 +79,27 @@ public sealed class CidrSet
         if (string.IsNullOrWhiteSpace(text)) return false;
         int slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressPart = slash < 0 ? text.AsSpan().Trim() : text.AsSpan(0, slash).Trim();
-        if (!IPAddress.TryParse(addressPart, out var address) || !TryToValue(address, out var value, out bool v4)) return false;
+        // The same strict address forms as event IPs: "010.0.0.0/8" must not quietly mean 8.0.0.0/8.
+        if (!IpText.TryParse(addressPart, out var address) || !TryToValue(address, out var value, out bool v4)) return false;
         int bits = v4 ? 32 : 128;
         int prefix = bits;
-        if (slash >= 0 && (!int.TryParse(text.AsSpan(slash + 1).Trim(), out prefix) || prefix < 0 || prefix > bits)) return false;
+        if (slash >= 0 && !TryParsePrefixLength(text.AsSpan(slash + 1).Trim(), bits, out prefix)) return false;
         UInt128 mask = prefix == 0 ? 0 : (UInt128.MaxValue << (128 - prefix)) >> (128 - bits);
         block = new Block(value & mask, mask, v4);
         return true;
+    }
+
+    /// <summary>One to three decimal digits, no sign, at most <paramref name="bits"/>.</summary>
+    private static bool TryParsePrefixLength(ReadOnlySpan<char> text, int bits, out int prefix)
+    {
+        prefix = 0;
+        if (text.IsEmpty || text.Length > 3) return false;
+        foreach (char c in text)
+        {
+            if (!char.IsAsciiDigit(c)) return false;
+            prefix = (prefix * 10) + (c - '0');
+        }
+        return prefix <= bits;
     }
 
     private readonly record struct Block(UInt128 Network, UInt128 Mask, bool V4);

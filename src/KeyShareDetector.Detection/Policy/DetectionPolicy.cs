@@ -38,8 +38,13 @@ public sealed record InputLimits
     public long MaxTs { get; init; } = 4_102_444_800_000;
     /// <summary>Largest accepted distance between the payload ts and the Kafka record timestamp.</summary>
     public long MaxRecordSkewMs { get; init; } = 24L * 3600 * 1000;
-    /// <summary>Most CIDRs one registry record may carry (exchanges allow 10-20).</summary>
+    /// <summary>Most CIDRs (exchanges allow 10-20), or permissions, one registry record may carry: the key's state keeps them.</summary>
     public int MaxAllowlistEntries { get; init; } = 256;
+    /// <summary>
+    /// Largest accepted order price, quantity, filled quantity, best bid or ask: keeps every notional (price x quantity)
+    /// and its daily sums finite, so no evidence number becomes infinite.
+    /// </summary>
+    public double MaxOrderAmount { get; init; } = 1e15;
 }
 
 /// <summary>Keys, accounts, networks and platforms the policy never acts on (safety valve for known good actors).</summary>
@@ -113,6 +118,8 @@ public sealed record DetectionPolicy
         errors.AddRange(MassCompromise.Validate());
         errors.AddRange(NewCountryNetwork.Validate());
         if (StrengthCap <= 0) errors.Add("strengthCap: must be > 0");
+        if (!(Limits.MaxOrderAmount > 0) || !double.IsFinite(Limits.MaxOrderAmount) || Limits.MaxOrderAmount > 1e150)
+            errors.Add("limits.maxOrderAmount: must be > 0 and at most 1e150 (its square must stay finite)");
         errors.AddRange(Ladder.Validate());
         errors.AddRange(Breaker.Validate());
         var invalid = new List<string>();

@@ -45,6 +45,9 @@ public sealed record FingerprintDiversityRule
 public sealed class FingerprintDiversityAggregate
 {
     private const byte FormatV2 = 2;
+
+    /// <summary>Most switches back remembered: the finding's strength saturates long before (the policy caps it).</summary>
+    public const int MaxInterleavings = 256;
     private const ulong FingerprintSeed = 0xF1A9_E7D1;
 
     private readonly List<Print> _prints = [];
@@ -52,6 +55,12 @@ public sealed class FingerprintDiversityAggregate
     private int _current = -1;
 
     public bool Overflowed { get; private set; }
+
+    /// <summary>Fingerprints held (at most <see cref="FingerprintDiversityRule.MaxTrackedFingerprints"/>).</summary>
+    public int Tracked => _prints.Count;
+
+    /// <summary>Switches back to an earlier fingerprint held within the lookback.</summary>
+    public int Interleavings => _returns.Count;
 
     public void OnAccess(AccessContext ctx, FingerprintDiversityRule rule, List<SignalFinding> findings)
     {
@@ -101,6 +110,8 @@ public sealed class FingerprintDiversityAggregate
         // A switch back to a fingerprint used before the current one is an interleaving.
         if (_current >= 0 && _current != index && p.Requests > 1 && prints[_current].Requests >= rule.MinRequestsPerFingerprint)
         {
+            // Bounded: a key switching clients a thousand times a second would otherwise keep every switch of the lookback.
+            if (_returns.Count >= MaxInterleavings) _returns.RemoveAt(0);
             _returns.Add(ts);
         }
         _current = index;

@@ -24,8 +24,15 @@ public static class Evidence
         {
             Code = code,
             Summary = summary,
-            Metrics = metrics.Select(m => new Metric { Name = m.Name, Value = m.Value }).ToList(),
+            Metrics = metrics.Select(m => new Metric { Name = m.Name, Value = Finite(m.Value) }).ToList(),
             Subjects = subjects is null ? [] : subjects.Take(SubjectCap).ToList(),
         };
     }
+
+    /// <summary>
+    /// The value, with infinities clamped to the largest finite doubles and NaN as 0. Evidence travels as JSON, which
+    /// has neither; one such number in a command or snapshot would make it unwritable and stop the stream thread
+    /// (a ratio over a fill of 1e-300 is enough).
+    /// </summary>
+    public static double Finite(double value) => double.IsNaN(value) ? 0 : Math.Clamp(value, double.MinValue, double.MaxValue);
 }

@@ -1,5 +1,5 @@
-using System.Net;
 using KeyShareDetector.Contracts;
+using KeyShareDetector.Detection.Net;
 using KeyShareDetector.Detection.Policy;
 
 namespace KeyShareDetector.Detection.Validation;
@@ -19,14 +19,16 @@ public static class AccessEventValidator
         if (InputValidators.Id(e.AccountId, "account_id", limits) is { } r3) return r3;
         if (e.SessionId is not null && e.SessionId.Length > limits.MaxIdLength)
             return new("FIELD_TOO_LONG", $"session_id longer than {limits.MaxIdLength} characters");
+        if (e.Method is not null && e.Method.Length > limits.MaxIdLength)
+            return new("FIELD_TOO_LONG", $"method longer than {limits.MaxIdLength} characters");
         if (e.UserAgent.Length > limits.MaxTextLength)
             return new("FIELD_TOO_LONG", $"user_agent longer than {limits.MaxTextLength} characters");
         if (e.Endpoint.Length > limits.MaxTextLength)
             return new("FIELD_TOO_LONG", $"endpoint longer than {limits.MaxTextLength} characters");
         if (e.TlsFingerprint is not null && e.TlsFingerprint.Length > limits.MaxTextLength)
             return new("FIELD_TOO_LONG", $"tls_fingerprint longer than {limits.MaxTextLength} characters");
-        if (e.Ip.Length > 45 || !IPAddress.TryParse(e.Ip, out _))
-            return new("INVALID_IP", "ip is not an IPv4 or IPv6 address");
+        if (!IpText.IsValid(e.Ip))
+            return new("INVALID_IP", "ip is not an IPv4 dotted quad or an IPv6 address");
         return InputValidators.Time(e.Ts, recordTimestamp, limits);
     }
 }

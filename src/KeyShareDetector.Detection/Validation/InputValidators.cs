@@ -18,12 +18,14 @@ public static class InputValidators
         if (Id(e.Symbol, "symbol", limits) is { } r5) return r5;
         if (!Enum.IsDefined(e.Side)) return new("UNKNOWN_ENUM", "side is not BUY or SELL");
         if (!Enum.IsDefined(e.EventType)) return new("UNKNOWN_ENUM", "event_type is not PLACE, CANCEL, FILL or MODIFY");
-        if (!double.IsFinite(e.Price) || e.Price < 0) return new("INVALID_NUMBER", "price must be a finite number >= 0");
-        if (!double.IsFinite(e.Quantity) || e.Quantity < 0) return new("INVALID_NUMBER", "quantity must be a finite number >= 0");
-        if (!double.IsFinite(e.FilledQuantity) || e.FilledQuantity < 0) return new("INVALID_NUMBER", "filled_quantity must be a finite number >= 0");
-        if (e.BestBid is { } bid && (!double.IsFinite(bid) || bid < 0)) return new("INVALID_NUMBER", "best_bid must be a finite number >= 0");
-        if (e.BestAsk is { } ask && (!double.IsFinite(ask) || ask < 0)) return new("INVALID_NUMBER", "best_ask must be a finite number >= 0");
-        if (e.Ip is { } ip && (ip.Length > 45 || !System.Net.IPAddress.TryParse(ip, out _))) return new("INVALID_IP", "ip is not an IPv4 or IPv6 address");
+        if (Amount(e.Price, "price", limits) is { } n1) return n1;
+        if (Amount(e.Quantity, "quantity", limits) is { } n2) return n2;
+        if (Amount(e.FilledQuantity, "filled_quantity", limits) is { } n3) return n3;
+        if (e.BestBid is { } bid && Amount(bid, "best_bid", limits) is { } n4) return n4;
+        if (e.BestAsk is { } ask && Amount(ask, "best_ask", limits) is { } n5) return n5;
+        if (e.Ip is { } ip && !IpText.IsValid(ip)) return new("INVALID_IP", "ip is not an IPv4 dotted quad or an IPv6 address");
+        if (e.SessionId is not null && e.SessionId.Length > limits.MaxIdLength)
+            return new("FIELD_TOO_LONG", $"session_id longer than {limits.MaxIdLength} characters");
         return Time(e.Ts, recordTimestamp, limits);
     }
 
@@ -35,6 +37,12 @@ public static class InputValidators
         if (Id(r.AccountId, "account_id", limits) is { } r2) return r2;
         if (r.AllowedCidrs.Count > limits.MaxAllowlistEntries)
             return new("FIELD_TOO_LONG", $"allowed_cidrs has more than {limits.MaxAllowlistEntries} entries");
+        if (r.Permissions.Count > limits.MaxAllowlistEntries)
+            return new("FIELD_TOO_LONG", $"permissions has more than {limits.MaxAllowlistEntries} entries");
+        foreach (var cidr in r.AllowedCidrs)
+        {
+            if (cidr.Length > limits.MaxIdLength) return new("FIELD_TOO_LONG", $"an allowed_cidrs entry is longer than {limits.MaxIdLength} characters");
+        }
         var invalid = new List<string>();
         CidrSet.Parse(r.AllowedCidrs, invalid);
         if (invalid.Count > 0) return new("INVALID_CIDR", $"allowed_cidrs has invalid entries: {string.Join(", ", invalid.Take(5))}");
@@ -50,6 +58,8 @@ public static class InputValidators
         if (Id(e.ApiKeyId, "api_key_id", limits) is { } r2) return r2;
         if (Id(e.AccountId, "account_id", limits) is { } r3) return r3;
         if (!Enum.IsDefined(e.Kind)) return new("UNKNOWN_ENUM", "kind is not a known lifecycle kind");
+        if (e.CommandId is not null && e.CommandId.Length > limits.MaxIdLength)
+            return new("FIELD_TOO_LONG", $"command_id longer than {limits.MaxIdLength} characters");
         return Time(e.Ts, recordTimestamp, limits);
     }
 
@@ -61,6 +71,11 @@ public static class InputValidators
             return new("TS_SKEW", $"ts {ts} is more than {limits.MaxRecordSkewMs} ms from the record timestamp {recordTimestamp}");
         return null;
     }
+
+    private static Rejection? Amount(double value, string field, InputLimits limits) =>
+        value >= 0 && value <= limits.MaxOrderAmount
+            ? null
+            : new("INVALID_NUMBER", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{field} must be a number from 0 to {limits.MaxOrderAmount:G} (got {value:G})"));
 
     internal static Rejection? Id(string value, string field, InputLimits limits)
     {

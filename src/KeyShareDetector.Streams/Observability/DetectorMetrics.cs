@@ -106,5 +106,16 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
 
     public void Late() => Interlocked.Increment(ref _lateRecords);
 
+    private long _inputsApplied;
+
+    /// <summary>
+    /// Input records (access, order, registry, lifecycle) that passed validation and were applied to their key's
+    /// state, late ones included: with <see cref="DeadLetters"/> it accounts for every record read (a transaction
+    /// retried after a fault counts its records again).
+    /// </summary>
+    public long InputsApplied => Interlocked.Read(ref _inputsApplied);
+
+    public void InputApplied() => Interlocked.Increment(ref _inputsApplied);
+
     public void Command(string action) => _commandsByAction.AddOrUpdate(action, 1, static (_, n) => n + 1);
 }

@@ -12,8 +12,16 @@ namespace KeyShareDetector.Streams.Topology;
 /// Fleet stage, keyed by IP, prefix, fingerprint or network: counts distinct accounts (or keys on a new network)
 /// per window and sends findings back to each key involved; raises the mass-compromise alert.
 /// </summary>
+/// <remarks>
+/// Each entry is bounded, but every IP, prefix, fingerprint and network ever seen gets one: a key spraying thousands
+/// of IPs a second would grow the store (and its changelog) without end. Every <see cref="SweepIntervalMs"/> of stream
+/// time the entries that have been dormant for two windows are deleted; a later observation starts a fresh one.
+/// </remarks>
 public sealed class FleetTransformer : ITransformer<string, FleetObservation, string, FleetOutcome>
 {
+    /// <summary>Stream time between sweeps of dormant entries (housekeeping, no decision depends on it).</summary>
+    public const long SweepIntervalMs = 600_000;
+
     private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
     private IKeyValueStore<string, byte[]>? _store;
@@ -38,6 +46,24 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
     {
         ArgumentNullException.ThrowIfNull(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(DetectorOptions.FleetStore);
+        context.Schedule(TimeSpan.FromMilliseconds(SweepIntervalMs), PunctuationType.STREAM_TIME, Sweep);
+    }
+
+    /// <summary>Deletes the entries dormant at <paramref name="streamTime"/> (see <see cref="FleetAggregate.IsDormant"/>).</summary>
+    private void Sweep(long streamTime)
+    {
+        var store = _store!;
+        List<string>? dormant = null;
+        using (var all = store.All().GetEnumerator())
+        {
+            while (all.MoveNext())
+            {
+                var (key, value) = (all.Current.Key, all.Current.Value);
+                if (value is not null && FleetAggregate.IsDormant(value, streamTime)) (dormant ??= []).Add(key);
+            }
+        }
+        if (dormant is null) return;
+        foreach (string key in dormant) store.Delete(key);
     }
 
     public Record<string, FleetOutcome> Process(Record<string, FleetObservation> record)

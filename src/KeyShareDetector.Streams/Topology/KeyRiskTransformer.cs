@@ -97,6 +97,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
                 break;
         }
         store.Put(record.Key, KeyRiskStateCodec.Encode(state));
+        if (input.Kind is InputKind.Access or InputKind.Order or InputKind.Registry or InputKind.RegistryDeleted or InputKind.Lifecycle) _metrics.InputApplied();
         if (outcome.Late) _metrics.Late();
         if (outcome.Command is not null) _metrics.CommandDecided();
         if (outcome.Command is null && outcome.Snapshot is null && outcome.Observations is not { Count: > 0 }) return null!;

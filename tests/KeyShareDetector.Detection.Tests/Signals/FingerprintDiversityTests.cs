@@ -89,4 +89,21 @@ public class FingerprintDiversityTests
         }));
         Assert.Equal(["ccxt/4.4||clock0", "ccxt/4.4||clock?"], f.First(x => x.Code == "FINGERPRINT_INTERLEAVING").Reason.Subjects);
     }
+
+    /// <summary>Regression (hostile key): every switch back within the 30 min lookback was kept, megabytes of state for a key switching clients every millisecond.</summary>
+    [Fact]
+    public void Switches_back_are_remembered_up_to_a_fixed_number_and_still_fire()
+    {
+        var agg = new FingerprintDiversityAggregate();
+        var findings = new List<SignalFinding>();
+        for (int i = 0; i < 20_000; i++) agg.OnAccess(Of("81.2.69.10", T0 + i, ua: (i / 3 % 2) == 0 ? "bot/a" : "bot/b"), Rule, findings);
+
+        Assert.Equal(FingerprintDiversityAggregate.MaxInterleavings, agg.Interleavings);
+        Assert.Equal(2, agg.Tracked);
+        Assert.Contains(findings, f => f.Code == "FINGERPRINT_INTERLEAVING");
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) agg.WriteTo(w);
+        Assert.True(ms.Length < 4096, $"{ms.Length} bytes");
+    }
 }
+

@@ -16,6 +16,11 @@ public class AccessEventValidatorTests
     [InlineData("999.1.1.1")]
     [InlineData("not-an-ip")]
     [InlineData("")]
+    [InlineData("127.1")]
+    [InlineData("010.0.0.1")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("[::1]")]
+    [InlineData("fe80::1%eth0")]
     public void Invalid_ips_are_rejected(string ip) =>
         Assert.Equal("INVALID_IP", AccessEventValidator.Validate(Access("k", ip, T0), T0, Limits)?.Code);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Geo;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams;
 using KeyShareDetector.Streams.Topology;
@@ -20,7 +21,8 @@ public sealed class DetectorRun : IAsyncDisposable
     public DetectorOptions Options { get; }
     public DetectorService Service { get; }
 
-    public static async Task<DetectorRun> StartAsync(KafkaEnvironment kafka, bool exactlyOnce = true, DetectionPolicy? policy = null)
+    public static async Task<DetectorRun> StartAsync(KafkaEnvironment kafka, bool exactlyOnce = true, DetectionPolicy? policy = null, IGeoLookup? geo = null,
+        IReadOnlyDictionary<string, string>? kafkaSettings = null, bool watchPolicyTopic = true)
     {
         string suffix = "." + Guid.NewGuid().ToString("N")[..8];
         var options = new DetectorOptions
@@ -31,9 +33,11 @@ public sealed class DetectorRun : IAsyncDisposable
             InputPartitions = 2,
             ExactlyOnce = exactlyOnce,
             StateDir = Path.Combine(Path.GetTempPath(), "keyshare-it" + suffix),
+            KafkaSettings = kafkaSettings ?? new Dictionary<string, string>(),
+            WatchPolicyTopic = watchPolicyTopic,
         };
         await kafka.Provisioner.EnsureAsync(DetectorTopology.RequiredTopics(options), CancellationToken.None);
-        var service = await DetectorService.StartAsync(options, PolicyBook.Single(policy ?? DetectionPolicy.Default, Signer), WireCodecs.Create(), TimeSpan.FromSeconds(90));
+        var service = await DetectorService.StartAsync(options, PolicyBook.Single(policy ?? DetectionPolicy.Default, Signer, geo), WireCodecs.Create(), TimeSpan.FromSeconds(90));
         return new DetectorRun(options, service);
     }
 

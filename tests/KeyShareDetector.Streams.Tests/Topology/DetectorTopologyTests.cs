@@ -26,6 +26,7 @@ public sealed class DetectorTopologyTests : IDisposable
     private readonly TestOutputTopic<string, byte[]> _dlq;
     private readonly TestOutputTopic<string, byte[]> _features;
     private readonly TestInputTopic<byte[], byte[]> _registry;
+    private readonly TestInputTopic<byte[], byte[]> _orders;
 
     public DetectorTopologyTests()
     {
@@ -43,6 +44,7 @@ public sealed class DetectorTopologyTests : IDisposable
         _dlq = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.DeadLetters, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
         _features = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Features, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
         _registry = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Registry, new ByteArraySerDes(), new ByteArraySerDes());
+        _orders = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Orders, new ByteArraySerDes(), new ByteArraySerDes());
     }
 
     public void Dispose() => _driver.Dispose();
@@ -214,5 +216,69 @@ public sealed class DetectorTopologyTests : IDisposable
         Pipe(Access("k8", "81.2.69.10", T0 + 3_600_000));
         Pipe(Access("k8", "203.0.113.7", T0));
         Assert.Equal(1, _metrics.LateRecords);
+    }
+
+    private void PipeOrder(OrderEvent e) =>
+        _orders.PipeInput(Encoding.UTF8.GetBytes(e.ApiKeyId), ContractCodecs.Order.SerializeAvro(e), Epoch.AddMilliseconds(e.Ts));
+
+    private static OrderEvent Order(string key, string id, long ts, double price, double quantity) => new()
+    {
+        EventId = $"{key}-{id}-{ts}", Ts = ts, ApiKeyId = key, AccountId = "acct-" + key, OrderId = id, Symbol = "KRW-BTC",
+        Side = OrderSide.BUY, EventType = OrderEventType.PLACE, Price = price, Quantity = quantity,
+    };
+
+    /// <summary>Regression (hostile-input fuzzing): price x quantity overflowed, the snapshot could not be written and the stream thread stopped.</summary>
+    [Fact]
+    public void An_order_whose_notional_would_overflow_is_dead_lettered_and_the_key_keeps_being_processed()
+    {
+        for (int i = 0; i < 12; i++) PipeOrder(Order("k13", "o" + i, T0 + (i * 1000), 100, 1));
+        PipeOrder(Order("k13", "huge", T0 + 20_000, 1e300, 1e300));
+        PipeOrder(Order("k13", "next", T0 + 21_000, 100, 1));
+
+        var dead = Assert.Single(DeadLetters());
+        Assert.Equal("INVALID_NUMBER", dead.ErrorCode);
+        Assert.Contains("price", dead.Reason, StringComparison.Ordinal);
+        Assert.Equal(13, _metrics.InputsApplied);
+        Assert.NotEmpty(_features.ReadKeyValueList());
+    }
+
+    [Fact]
+    public void Every_input_record_is_either_applied_to_its_key_or_dead_lettered()
+    {
+        Register("k14", "81.2.69.0/24");
+        Pipe(Access("k14", "81.2.69.10", T0));
+        Pipe(Encoding.UTF8.GetBytes("not json"), T0 + 1, "k14");
+        PipeOrder(Order("k14", "o1", T0 + 2, 100, 1));
+        PipeOrder(Order("k14", "o2", T0 + 3, double.NaN, 1));
+
+        Assert.Equal(2, _metrics.DeadLetters);
+        Assert.Equal(3, _metrics.InputsApplied);
+        Assert.Equal(_metrics.RecordsIn, _metrics.DeadLetters + _metrics.InputsApplied);
+    }
+
+    /// <summary>
+    /// The defined outcome of a far-future ts that agrees with its record timestamp (the detector reads no clock, so it
+    /// cannot call it wrong): accepted, and the key's genuine events after it are counted late and reported, not used silently.
+    /// </summary>
+    [Fact]
+    public void A_far_future_ts_matching_its_record_time_is_accepted_and_the_keys_later_events_are_reported_late()
+    {
+        long future = T0 + (365L * 86_400_000);
+        Pipe(Access("k15", "81.2.69.10", future));
+        Pipe(Access("k15", "203.0.113.7", T0));
+        Pipe(Access("k15", "198.51.100.23", T0 + 1));
+
+        Assert.Empty(DeadLetters());
+        Assert.Equal(2, _metrics.LateRecords);
+        var last = ContractCodecs.Features.Deserialize(_features.ReadKeyValueList().Last().Message.Value);
+        Assert.Equal(2, last.LateRecords);
+    }
+
+    [Fact]
+    public void A_far_future_ts_on_a_record_stamped_now_is_dead_lettered_as_skew()
+    {
+        Pipe(ContractCodecs.Access.SerializeJson(Access("k16", "81.2.69.10", T0 + (365L * 86_400_000))), T0, "k16");
+        Pipe(ContractCodecs.Access.SerializeJson(Access("k16", "81.2.69.10", 4_200_000_000_000)), 4_200_000_000_000, "k16");
+        Assert.Equal(["TS_SKEW", "TS_OUT_OF_RANGE"], DeadLetters().Select(d => d.ErrorCode));
     }
 }

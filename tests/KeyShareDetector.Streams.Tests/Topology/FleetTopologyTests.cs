@@ -102,4 +102,29 @@ public sealed class FleetTopologyTests : IDisposable
         Assert.Contains("AS14061", alert.Summary, StringComparison.Ordinal);
         Assert.Contains(Snapshots(), s => s.Findings.Any(f => f.Code == "MASS_COMPROMISE"));
     }
+
+    /// <summary>
+    /// Regression (hostile key): every IP ever seen kept an entry in the fleet store, so a key spraying thousands of IPs
+    /// a second grew it without end. Entries dormant for two windows are swept as stream time passes.
+    /// </summary>
+    [Fact]
+    public void Fleet_entries_of_ips_not_seen_for_two_windows_are_swept()
+    {
+        var fleet = _driver.GetKeyValueStore<string, byte[]>(DetectorOptions.FleetStore);
+        for (int i = 0; i < 500; i++) Pipe("spray", "mallory", $"81.{1 + (i % 50)}.{i / 50}.{1 + (i % 200)}", T0 + i);
+        long sprayed = fleet.ApproximateNumEntries();
+        Assert.True(sprayed >= 500, $"{sprayed} fleet entries after 500 distinct IPs");
+
+        // Only the calm key's IP stays active; stream time moves on past two windows, then past the next sweep.
+        for (long t = T0 + 60_000; t <= T0 + 35 * 60_000; t += 60_000) Pipe("calm", "alice", "198.51.100.7", t);
+        Assert.InRange(fleet.ApproximateNumEntries(), 1, 2);
+
+        // A swept IP seen again starts afresh and still counts accounts.
+        Pipe("k1", "alice", "81.2.0.2", T0 + (36 * 60_000));
+        Pipe("k2", "bob", "81.2.0.2", T0 + (36 * 60_000) + 1000);
+        Pipe("k3", "carol", "81.2.0.2", T0 + (36 * 60_000) + 2000);
+        Pipe("k9", "zed", "198.51.100.1", T0 + (36 * 60_000) + 3000);
+        Assert.Contains(Snapshots(), s => s.ApiKeyId == "k3" && s.Findings.Any(f => f.Code == "CROSS_ACCOUNT_IP" && f.Subjects.Contains("81.2.0.2")));
+    }
 }
+
