@@ -25,7 +25,8 @@ internal static class E2eReport
         new("detector / bare consumer", ">= 0.5 (goal 0.8)", Ratio(r), "x", Ratio(r) >= 0.5),
         new("detector events/s", ">= 50,000", DetectorEventsPerSecond(r), "events/s", DetectorEventsPerSecond(r) >= 50_000),
         new($"p99 latency at {r.Settings.Load:P0} load", "<= 500 ms", r.Latency.P99Ms, "ms", r.Latency.P99Ms <= 500),
-        new("resident memory per 100,000 keys", "<= 100 MB", r.Memory.MbPer100KKeys, "MB", r.Memory.MbPer100KKeys <= 100),
+        new("resident memory per 100,000 keys (after full GC)", "<= 100 MB", r.Memory.MbPer100KKeys, "MB", r.Memory.MbPer100KKeys <= 100),
+        new("same, raw RSS (no GC before reading)", "<= 100 MB", r.Memory.RawMbPer100KKeys, "MB", r.Memory.RawMbPer100KKeys <= 100),
     ];
 
     public static void Print(E2eResult r, string command)
@@ -44,10 +45,11 @@ internal static class E2eReport
         t.AddRow("", "ratio to the bare consumer", $"{Ratio(r):F2}");
         t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
         t.AddRow("", "commands (decided), alerts, dead letters, late", $"{d.Commands.Count:N0} ({d.CommandsDecided:N0}) {Actions(d.CommandsByAction)}, {d.AlertsBySeverity.Values.Sum():N0}, {d.DeadLetters:N0}, {d.LateRecords:N0}");
-        var lost = r.DetectorTopics.Where(m => m.Low > 0 && !m.Topic.EndsWith("-changelog", StringComparison.Ordinal)).ToList();
-        t.AddRow("", "internal/output topics the broker trimmed", lost.Count == 0 ? "none (changelogs aside)" : "[red]" + Markup.Escape(string.Join(", ", lost.Select(m => $"{m.Topic} {m.Low:N0}"))) + "[/]");
+        t.AddRow("", "read-back topics the broker trimmed", r.TrimmedReadBack.Count == 0 ? "none" : "[red]" + Markup.Escape(string.Join(", ", r.TrimmedReadBack.Select(m => $"{m.Topic} {m.Low:N0}"))) + "[/]");
+        t.AddRow("", "unread topics trimmed (harmless here)", Markup.Escape(string.Join(", ", r.TrimmedOther.Select(m => $"{ShortName(m.Topic)} {m.Low:N0} of {m.High:N0}"))));
+        t.AddRow("", "key state per changelog record", $"{r.KeyStateBytes:N0} bytes");
         t.AddRow("memory", "RSS before / after / after full GC", $"{Mb(r.Memory.RssBefore)} / {Mb(r.Memory.RssAfter)} / {Mb(r.Memory.RssAfterGc)} MB");
-        t.AddRow("", $"per 100,000 active keys ({r.Memory.ActiveKeys:N0} keys)", $"{r.Memory.MbPer100KKeys:F0} MB (managed heap +{Mb(r.Memory.ManagedAfter - r.Memory.ManagedBefore)} MB)");
+        t.AddRow("", $"per 100,000 active keys ({r.Memory.ActiveKeys:N0} keys)", $"{r.Memory.MbPer100KKeys:F0} MB (RSS +{Mb(r.Memory.Delta)} MB; managed heap {(r.Memory.ManagedAfter - r.Memory.ManagedBefore) / 1048576.0:+0;-0;0} MB)");
         var l = r.Latency;
         t.AddRow($"latency at {r.Settings.Load:P0}", "target / achieved events/s", $"{l.TargetEventsPerSecond:N0} / {l.AchievedEventsPerSecond:N0}");
         t.AddRow("", "p50 / p90 / p99 / p99.9 / max", $"{l.P50Ms:F0} / {l.P90Ms:F0} / {l.P99Ms:F0} / {l.P999Ms:F0} / {l.MaxMs:F0} ms");
@@ -130,6 +132,8 @@ internal static class E2eReport
                 ["commands_by_action"] = Obj(d.CommandsByAction), ["alerts_by_severity"] = Obj(d.AlertsBySeverity),
                 ["dead_letters"] = d.DeadLetters, ["late_records"] = d.LateRecords,
                 ["cpu_seconds"] = d.CpuSeconds, ["broker_cpu_seconds"] = r.BrokerCpuSecondsDuringDetector,
+                ["key_state_changelog_record_bytes"] = r.KeyStateBytes,
+                ["read_back_topics_trimmed"] = r.TrimmedReadBack.Count,
                 ["topics"] = new JsonArray(r.DetectorTopics.Select(m => (JsonNode)new JsonObject
                 {
                     ["topic"] = m.Topic, ["partitions"] = m.Partitions, ["low_watermarks_sum"] = m.Low, ["high_watermarks_sum"] = m.High,
@@ -139,8 +143,8 @@ internal static class E2eReport
             {
                 ["rss_before_bytes"] = r.Memory.RssBefore, ["rss_after_bytes"] = r.Memory.RssAfter, ["rss_after_gc_bytes"] = r.Memory.RssAfterGc,
                 ["managed_before_bytes"] = r.Memory.ManagedBefore, ["managed_after_bytes"] = r.Memory.ManagedAfter,
-                ["active_keys"] = r.Memory.ActiveKeys, ["mb_per_100k_keys"] = r.Memory.MbPer100KKeys, ["broker_rss_bytes"] = r.Memory.BrokerRss,
-                ["definition"] = "VmRSS of the bench process (detector, its clients, the bench's reader; the broker runs in a child process) after the detector settled and a full compacting GC, minus VmRSS after a full GC just before the detector started; divided by the keys that had input, times 100,000",
+                ["active_keys"] = r.Memory.ActiveKeys, ["mb_per_100k_keys"] = r.Memory.MbPer100KKeys, ["raw_mb_per_100k_keys"] = r.Memory.RawMbPer100KKeys, ["broker_rss_bytes"] = r.Memory.BrokerRss,
+                ["definition"] = "VmRSS of the bench process (detector, its clients, the bench's reader; the broker runs in a child process) after the detector settled and an aggressive full GC plus malloc_trim, minus VmRSS after the same just before the detector started; divided by the keys that had input, times 100,000 (raw_: the after-reading taken before that GC)",
             },
             ["latency"] = new JsonObject
             {
@@ -169,6 +173,8 @@ internal static class E2eReport
 
     private static string Actions(IReadOnlyDictionary<string, long> d) =>
         "(" + string.Join(", ", d.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:N0}")) + ")";
+
+    private static string ShortName(string topic) => topic.StartsWith("bench-", StringComparison.Ordinal) ? topic[(topic.IndexOf('-', 6) + 1)..] : topic;
 
     private static string Mb(long bytes) => (bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture);
 }

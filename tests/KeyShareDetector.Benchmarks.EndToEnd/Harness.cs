@@ -9,6 +9,9 @@ internal sealed record MemoryResult(long RssBefore, long RssAfter, long RssAfter
 {
     public long Delta => RssAfterGc - RssBefore;
     public double MbPer100KKeys => Delta / 1048576.0 * 100_000 / ActiveKeys;
+
+    /// <summary>The same from the reading taken before the full GC (includes garbage and freed native heap not yet given back).</summary>
+    public double RawMbPer100KKeys => (RssAfter - RssBefore) / 1048576.0 * 100_000 / ActiveKeys;
 }
 
 /// <summary>Everything one run measured.</summary>
@@ -28,7 +31,21 @@ internal sealed record E2eResult(
     string LoadAverageStart,
     string LoadAverageEnd,
     double GenerateSeconds,
-    double BrokerCpuSecondsDuringDetector);
+    double BrokerCpuSecondsDuringDetector,
+    double KeyStateBytes)
+{
+    /// <summary>
+    /// Topics that someone reads back in this run (the detector its repartition and feedback topics, the bench the
+    /// commands): the broker must not have trimmed any of them. Changelogs (no restore here) and output-only topics
+    /// (features, alerts, DLQ) may lose their oldest records to the 5 MB cap without harm to the run.
+    /// </summary>
+    public IReadOnlyList<TopicMarks> TrimmedReadBack => DetectorTopics
+        .Where(m => m.Low > 0 && (m.Topic.EndsWith("-repartition", StringComparison.Ordinal) || m.Topic.EndsWith("-key-feedback", StringComparison.Ordinal)
+            || m.Topic.StartsWith(Contracts.Topics.Enforcement, StringComparison.Ordinal) || m.Topic.StartsWith(Contracts.Topics.EnforcementShadow, StringComparison.Ordinal)))
+        .ToList();
+
+    public IReadOnlyList<TopicMarks> TrimmedOther => DetectorTopics.Where(m => m.Low > 0).Except(TrimmedReadBack).ToList();
+}
 
 /// <summary>Runs the four phases in order: preload, bare consumer, detector at full speed (with memory), detector at half load (latency).</summary>
 internal static class Harness
@@ -80,6 +97,7 @@ internal static class Harness
         double brokerCpuSeconds = (broker.CpuTime - brokerCpu).TotalSeconds;
         say($"detector: {log.Count / detector.Seconds:N0} records/s ({detector.Seconds:F1} s), {detector.Commands.Count:N0} commands");
         var detectorTopics = throughputTopics.Select(t => Kafka.Marks(broker.BootstrapServers, t)).ToList();
+        double keyStateBytes = Kafka.AverageValueBytes(broker.BootstrapServers, throughputOptions.KeyStateChangelog, 0);
 
         // 4. Half load, event time rebased to now, a fresh detector on fresh topics.
         // Half of the steady rate (from the first record read to the last command), the start-up left out.
@@ -96,6 +114,6 @@ internal static class Harness
         say($"latency: p50 {latency.P50Ms:F0} ms, p99 {latency.P99Ms:F0} ms over {latency.Matched:N0} commands");
 
         return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, detector, detectorTopics, memory, latency, started, DateTimeOffset.UtcNow,
-            loadStart, Machine.LoadAverage(), generateSeconds, brokerCpuSeconds);
+            loadStart, Machine.LoadAverage(), generateSeconds, brokerCpuSeconds, keyStateBytes);
     }
 }

@@ -57,4 +57,31 @@ internal static class Kafka
             }
         }
     }
+
+    /// <summary>Average value size of what one partition still holds (the embedded broker keeps its newest 5 MB).</summary>
+    public static double AverageValueBytes(string bootstrap, string topic, int partition)
+    {
+        using var c = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap, GroupId = "bench-sizes", EnableAutoCommit = false, IsolationLevel = IsolationLevel.ReadUncommitted,
+        }).Build();
+        var tp = new TopicPartition(topic, partition);
+        var w = c.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
+        c.Assign(new TopicPartitionOffset(tp, w.Low));
+        long n = 0, bytes = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var r = c.Consume(TimeSpan.FromMilliseconds(200));
+            if (r is null)
+            {
+                if (c.Position(tp) >= w.High - 1) break;
+                continue;
+            }
+            n++;
+            bytes += r.Message.Value?.Length ?? 0;
+            if (r.Offset >= w.High - 1) break;
+        }
+        return n == 0 ? double.NaN : (double)bytes / n;
+    }
 }
