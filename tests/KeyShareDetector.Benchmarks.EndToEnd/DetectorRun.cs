@@ -13,7 +13,10 @@ using Microsoft.Extensions.Logging;
 namespace KeyShareDetector.Benchmarks.EndToEnd;
 
 /// <summary>A command as the bench's read_committed consumer received it.</summary>
-internal readonly record struct ReceivedCommand(string ApiKeyId, long IssuedAt, long ReceivedTicks, string Action);
+internal readonly record struct ReceivedCommand(string CommandId, string ApiKeyId, long IssuedAt, long ReceivedTicks, string Action);
+
+/// <summary>Where a run stood at one moment: seconds since the start, inputs read, late inputs, commands decided and received.</summary>
+internal readonly record struct Progress(double Seconds, long RecordsIn, long Late, long Decided, long Received);
 
 /// <summary>What one detector run did, up to the moment its outputs settled.</summary>
 internal sealed record DetectorOutcome(
@@ -28,7 +31,13 @@ internal sealed record DetectorOutcome(
     IReadOnlyDictionary<string, long> AlertsBySeverity,
     long DeadLetters,
     long LateRecords,
-    double CpuSeconds);
+    double CpuSeconds,
+    IReadOnlyList<Progress> Timeline,
+    double LastInputSeconds)
+{
+    /// <summary>Distinct command ids received; fewer than <see cref="Commands"/> when a retried transaction's output is read twice (the mock broker does not hide aborted records).</summary>
+    public int DistinctCommands => Commands.Select(c => c.CommandId).Distinct(StringComparer.Ordinal).Count();
+}
 
 /// <summary>
 /// Starts the detector as <c>ScenarioRun</c> does (DetectorService, the built-in default policy with every signal, the
@@ -63,6 +72,9 @@ internal sealed class DetectorRun : IAsyncDisposable
     public DetectorOptions Options { get; }
 
     public DetectorMetrics Metrics => _detector.Metrics;
+
+    /// <summary>Time since the run's clock started (just before the detector was started).</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>The policy `keyshare demo`, `eval` and `dev-broker` run: the built-in default with the built-in geo table.</summary>
     public static PolicyBook Policies() =>
@@ -102,8 +114,9 @@ internal sealed class DetectorRun : IAsyncDisposable
         var commands = new List<ReceivedCommand>();
         var decided = new List<ReceivedCommand>();
         string breakerTopic = BreakerTopic(Options);
+        var timeline = new List<Progress>();
         long lastIn = -1;
-        TimeSpan lastActivity = _clock.Elapsed, firstInput = TimeSpan.Zero, lastSay = TimeSpan.Zero;
+        TimeSpan lastActivity = _clock.Elapsed, firstInput = TimeSpan.Zero, lastInput = TimeSpan.Zero, lastSay = TimeSpan.Zero;
         var stopAt = _clock.Elapsed + deadline;
         while (true)
         {
@@ -115,7 +128,7 @@ internal sealed class DetectorRun : IAsyncDisposable
             if (r?.Message?.Value is { } value)
             {
                 var c = ContractCodecs.Command.Deserialize(value);
-                var received = new ReceivedCommand(c.ApiKeyId, c.IssuedAt, now, c.Action.ToString());
+                var received = new ReceivedCommand(c.CommandId, c.ApiKeyId, c.IssuedAt, now, c.Action.ToString());
                 if (r.Topic == breakerTopic)
                 {
                     decided.Add(received);
@@ -131,11 +144,12 @@ internal sealed class DetectorRun : IAsyncDisposable
             {
                 if (lastIn <= 0 && recordsIn > 0) firstInput = _clock.Elapsed;
                 lastIn = recordsIn;
-                lastActivity = _clock.Elapsed;
+                lastActivity = lastInput = _clock.Elapsed;
             }
             if (_clock.Elapsed - lastSay > TimeSpan.FromSeconds(5))
             {
                 lastSay = _clock.Elapsed;
+                timeline.Add(new Progress(_clock.Elapsed.TotalSeconds, recordsIn, Metrics.LateRecords, Metrics.CommandsDecided, commands.Count));
                 long expected = expectedInputs();
                 say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}, late {Metrics.LateRecords:N0}");
             }
@@ -147,7 +161,7 @@ internal sealed class DetectorRun : IAsyncDisposable
         }
         return new DetectorOutcome(_startup.TotalSeconds, lastActivity.TotalSeconds, (lastActivity - firstInput).TotalSeconds, Metrics.RecordsIn, Metrics.CommandsDecided,
             commands, decided, new Dictionary<string, long>(Metrics.CommandsByAction), new Dictionary<string, long>(Metrics.AlertsBySeverity), Metrics.DeadLetters, Metrics.LateRecords,
-            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds);
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, timeline, lastInput.TotalSeconds);
     }
 
     public async ValueTask DisposeAsync()

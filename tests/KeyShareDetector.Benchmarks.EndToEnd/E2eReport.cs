@@ -44,7 +44,9 @@ internal static class E2eReport
         t.AddRow("", "events/s from first record read", $"{r.Log.EventCount / d.SecondsFromFirstRecord:N0}");
         t.AddRow("", "ratio to the bare consumer", $"{Ratio(r):F2}");
         t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
-        t.AddRow("", "commands (decided), alerts, dead letters, late", $"{d.Commands.Count:N0} ({d.CommandsDecided:N0}) {Actions(d.CommandsByAction)}, {d.AlertsBySeverity.Values.Sum():N0}, {d.DeadLetters:N0}, {d.LateRecords:N0}");
+        t.AddRow("", "commands received (distinct ids; decided)", $"{d.Commands.Count:N0} ({d.DistinctCommands:N0}; {d.CommandsDecided:N0}) {Actions(d.CommandsByAction)}");
+        t.AddRow("", "alerts, dead letters", $"{d.AlertsBySeverity.Values.Sum():N0}, {d.DeadLetters:N0}");
+        t.AddRow("", "late records (counted, not used)", $"{d.LateRecords:N0} ({(double)d.LateRecords / r.Log.Count:P1} of the input)");
         t.AddRow("", "read-back topics the broker trimmed", r.TrimmedReadBack.Count == 0 ? "none" : "[red]" + Markup.Escape(string.Join(", ", r.TrimmedReadBack.Select(m => $"{m.Topic} {m.Low:N0}"))) + "[/]");
         t.AddRow("", "unread topics trimmed (harmless here)", Markup.Escape(string.Join(", ", r.TrimmedOther.Select(m => $"{ShortName(m.Topic)} {m.Low:N0} of {m.High:N0}"))));
         t.AddRow("", "key state per changelog record", $"{r.KeyStateBytes:N0} bytes");
@@ -52,6 +54,7 @@ internal static class E2eReport
         t.AddRow("", $"per 100,000 active keys ({r.Memory.ActiveKeys:N0} keys)", $"{r.Memory.MbPer100KKeys:F0} MB (RSS +{Mb(r.Memory.Delta)} MB; managed heap {(r.Memory.ManagedAfter - r.Memory.ManagedBefore) / 1048576.0:+0;-0;0} MB)");
         var l = r.Latency;
         t.AddRow($"latency at {r.Settings.Load:P0}", "target / achieved events/s", $"{l.TargetEventsPerSecond:N0} / {l.AchievedEventsPerSecond:N0}");
+        t.AddRow("", "detector read the last input after the producer sent it", $"{l.ReadBehindSeconds:F1} s {(l.ReadBehindSeconds > 5 ? "([red]did not keep up[/])" : "(kept up)")}");
         t.AddRow("", "p50 / p90 / p99 / p99.9 / max", $"{l.P50Ms:F0} / {l.P90Ms:F0} / {l.P99Ms:F0} / {l.P999Ms:F0} / {l.MaxMs:F0} ms");
         t.AddRow("", "commands matched (unmatched)", $"{l.Matched:N0} ({l.Unmatched:N0})");
         t.AddRow("", "of which ack -> decided (breaker topic) p50 / p99", $"{l.Decide.P50Ms:F0} / {l.Decide.P99Ms:F0} ms");
@@ -128,7 +131,8 @@ internal static class E2eReport
                 ["events_per_second"] = DetectorEventsPerSecond(r), ["records_per_second"] = r.Log.Count / d.Seconds,
                 ["events_per_second_from_first_record"] = r.Log.EventCount / d.SecondsFromFirstRecord,
                 ["ratio_to_bare_consumer"] = Ratio(r),
-                ["records_in"] = d.RecordsIn, ["commands_received"] = d.Commands.Count, ["commands_decided"] = d.CommandsDecided,
+                ["records_in"] = d.RecordsIn, ["commands_received"] = d.Commands.Count, ["distinct_commands_received"] = d.DistinctCommands, ["commands_decided"] = d.CommandsDecided,
+                ["timeline"] = Timeline(d.Timeline),
                 ["commands_by_action"] = Obj(d.CommandsByAction), ["alerts_by_severity"] = Obj(d.AlertsBySeverity),
                 ["dead_letters"] = d.DeadLetters, ["late_records"] = d.LateRecords,
                 ["cpu_seconds"] = d.CpuSeconds, ["broker_cpu_seconds"] = r.BrokerCpuSecondsDuringDetector,
@@ -151,7 +155,9 @@ internal static class E2eReport
                 ["load"] = r.Settings.Load,
                 ["target_events_per_second"] = l.TargetEventsPerSecond, ["achieved_events_per_second"] = l.AchievedEventsPerSecond,
                 ["commands"] = l.Commands, ["matched"] = l.Matched, ["unmatched"] = l.Unmatched, ["inputs_sharing_key_and_ms"] = l.AmbiguousTriggers,
+                ["detector_read_last_input_seconds_after_producer"] = l.ReadBehindSeconds,
                 ["p50_ms"] = l.P50Ms, ["p90_ms"] = l.P90Ms, ["p99_ms"] = l.P99Ms, ["p999_ms"] = l.P999Ms, ["max_ms"] = l.MaxMs,
+                ["distinct_commands"] = l.Detector.DistinctCommands, ["timeline"] = Timeline(l.Detector.Timeline),
                 ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds, ["late_records"] = l.Detector.LateRecords,
                 ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker),
                 ["definition"] = LatencyDefinition,
@@ -163,6 +169,11 @@ internal static class E2eReport
         };
         return o;
     }
+
+    private static JsonArray Timeline(IReadOnlyList<Progress> timeline) => new(timeline.Select(p => (JsonNode)new JsonObject
+    {
+        ["seconds"] = Math.Round(p.Seconds, 1), ["records_in"] = p.RecordsIn, ["late"] = p.Late, ["decided"] = p.Decided, ["received"] = p.Received,
+    }).ToArray());
 
     private static JsonObject Obj(IReadOnlyDictionary<string, long> d)
     {
