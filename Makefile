@@ -14,7 +14,7 @@ SEED ?= 1
 CLI := src/KeyShareDetector.Cli/bin/$(CONFIG)/net10.0/keyshare
 TEST_RESULTS ?= artifacts/test-results
 
-.PHONY: all restore build test test-deps demo eval dev-broker bench clean
+.PHONY: all restore build test test-deps demo eval dev-broker bench bench-micro bench-e2e clean
 
 all: build
 
@@ -54,11 +54,25 @@ eval: build
 dev-broker: build
 	$(CLI) dev-broker
 
+# `make bench` = the micro-benchmarks, then the end-to-end harness.
+bench: bench-micro bench-e2e
+
 # BenchmarkDotNet micro-benchmarks (ns/op, B/op); BENCH_FILTER narrows them, BENCH_JOB=short for a quick pass.
 BENCH_FILTER ?= *
 BENCH_JOB ?= short
-bench: restore
+bench-micro: restore
 	dotnet run -c Release --project tests/KeyShareDetector.Benchmarks -- --filter '$(BENCH_FILTER)' --job $(BENCH_JOB)
+
+# End to end on the embedded broker: bare consumer vs detector, latency at half load, RSS per 100,000 keys.
+# Sized by BENCH_E2E_EVENTS (1000000), BENCH_E2E_KEYS (50000), BENCH_E2E_PARTITIONS (0 = automatic),
+# BENCH_E2E_THREADS (1), BENCH_E2E_SEED (1), BENCH_E2E_LATENCY_EVENTS (0 = all); table on stdout, JSON in BENCH_E2E_OUT.
+BENCH_E2E_OUT ?= artifacts/bench/e2e.json
+export BENCH_E2E_EVENTS BENCH_E2E_KEYS BENCH_E2E_PARTITIONS BENCH_E2E_THREADS BENCH_E2E_SEED BENCH_E2E_LATENCY_EVENTS
+E2E := tests/KeyShareDetector.Benchmarks.EndToEnd/bin/$(CONFIG)/net10.0/KeyShareDetector.Benchmarks.EndToEnd
+bench-e2e: restore
+	dotnet build tests/KeyShareDetector.Benchmarks.EndToEnd -c $(CONFIG) --no-restore -nodeReuse:false -v quiet
+	BENCH_COMMAND="make $(or $(MAKECMDGOALS),bench) $(MAKEOVERRIDES)" BENCH_GIT_COMMIT="$$(git rev-parse --short HEAD 2>/dev/null)" \
+	  $(E2E) --out $(BENCH_E2E_OUT)
 
 clean:
 	rm -rf artifacts; dotnet clean KeyShareDetector.sln >/dev/null 2>&1 || true

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using KeyShareDetector.Contracts.Wire;
+using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Detection.Geo;
+using KeyShareDetector.Detection.Policy;
+using KeyShareDetector.Streams;
+using KeyShareDetector.Streams.Observability;
+using KeyShareDetector.Streams.Topology;
+using Microsoft.Extensions.Logging;
+
+namespace KeyShareDetector.Benchmarks.EndToEnd;
+
+/// <summary>A command as the bench's read_committed consumer received it.</summary>
+internal readonly record struct ReceivedCommand(string CommandId, string ApiKeyId, long IssuedAt, long ReceivedTicks, string Action);
+
+/// <summary>Where a run stood at one moment: seconds since the start, inputs read, late inputs, commands decided and received.</summary>
+internal readonly record struct Progress(double Seconds, long RecordsIn, long Late, long Decided, long Received);
+
+/// <summary>What one detector run did, up to the moment its outputs settled.</summary>
+internal sealed record DetectorOutcome(
+    double StartupSeconds,
+    double Seconds,
+    double SecondsFromFirstRecord,
+    long RecordsIn,
+    long CommandsDecided,
+    IReadOnlyList<ReceivedCommand> Commands,
+    IReadOnlyList<ReceivedCommand> Decided,
+    IReadOnlyDictionary<string, long> CommandsByAction,
+    IReadOnlyDictionary<string, long> AlertsBySeverity,
+    long DeadLetters,
+    long LateRecords,
+    double CpuSeconds,
+    IReadOnlyList<Progress> Timeline,
+    double LastInputSeconds)
+{
+    /// <summary>Distinct command ids received; fewer than <see cref="Commands"/> when a retried transaction's output is read twice (the mock broker does not hide aborted records).</summary>
+    public int DistinctCommands => Commands.Select(c => c.CommandId).Distinct(StringComparer.Ordinal).Count();
+}
+
+/// <summary>
+/// Starts the detector as <c>ScenarioRun</c> does (DetectorService, the built-in default policy with every signal, the
+/// fleet stage and the breaker, exactly-once, JSON output) and reads its commands with a read_committed consumer until
+/// every input record has been read, every decided command has come out of the breaker stage, and nothing has moved
+/// for a while.
+/// </summary>
+internal sealed class DetectorRun : IAsyncDisposable
+{
+    /// <summary>How long nothing may move before the outputs count as settled; not part of any measured time.</summary>
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+
+    private static readonly Lazy<ILoggerFactory> Logs = new(() =>
+        LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true)));
+
+    private readonly DetectorService _detector;
+    private readonly IConsumer<string, byte[]> _reader;
+    private readonly Stopwatch _clock;
+    private readonly TimeSpan _startup;
+    private readonly TimeSpan _cpuAtStart;
+
+    private DetectorRun(DetectorService detector, IConsumer<string, byte[]> reader, Stopwatch clock, TimeSpan startup, TimeSpan cpuAtStart, DetectorOptions options)
+    {
+        _detector = detector;
+        _reader = reader;
+        _clock = clock;
+        _startup = startup;
+        _cpuAtStart = cpuAtStart;
+        Options = options;
+    }
+
+    public DetectorOptions Options { get; }
+
+    public DetectorMetrics Metrics => _detector.Metrics;
+
+    /// <summary>Time since the run's clock started (just before the detector was started).</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>The policy `keyshare demo`, `eval` and `dev-broker` run: the built-in default with the built-in geo table.</summary>
+    public static PolicyBook Policies() =>
+        PolicyBook.Single(DetectionPolicy.Default, new CommandSigner("bench", Encoding.UTF8.GetBytes("keyshare-bench-secret-not-for-production")), BuiltInGeoTable.Default);
+
+    /// <summary>Starts the detector; the clock runs from before the start (start-up counts in the measured time).</summary>
+    public static async Task<DetectorRun> StartAsync(DetectorOptions options, CancellationToken ct)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var detector = await DetectorService.StartAsync(options, Policies(), WireCodecs.Create(WireFormatKind.Json), TimeSpan.FromMinutes(2), Logs.Value, ct);
+        var startup = clock.Elapsed;
+        var reader = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            GroupId = "bench-reader-" + Guid.NewGuid().ToString("N")[..8],
+            EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            // The reader is the measuring instrument: it should not sit on an empty fetch while a command waits.
+            FetchWaitMaxMs = 5,
+        }).Build();
+        // The breaker's repartition topic too: a command appears there once the per-key stage decided it, which splits
+        // the latency into deciding and passing the single-partition breaker stage.
+        reader.Assign(Enumerable.Range(0, options.InputPartitions)
+            .SelectMany(p => new[] { new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning), new TopicPartitionOffset(options.Topics.EnforcementShadow, p, Offset.Beginning) })
+            .Append(new TopicPartitionOffset(BreakerTopic(options), 0, Offset.Beginning)));
+        return new DetectorRun(detector, reader, clock, startup, cpu, options);
+    }
+
+    /// <summary>
+    /// Reads commands until the detector has read <paramref name="expectedInputs"/> (a number that may still grow
+    /// while <paramref name="producing"/> runs) and settled. The measured time ends at the last input read or
+    /// command received, whichever came later.
+    /// </summary>
+    public async Task<DetectorOutcome> SettleAsync(Func<long> expectedInputs, Task producing, TimeSpan deadline, Action<string> say, CancellationToken ct)
+    {
+        var commands = new List<ReceivedCommand>();
+        var decided = new List<ReceivedCommand>();
+        string breakerTopic = BreakerTopic(Options);
+        var timeline = new List<Progress>();
+        long lastIn = -1;
+        TimeSpan lastActivity = _clock.Elapsed, firstInput = TimeSpan.Zero, lastInput = TimeSpan.Zero, lastSay = TimeSpan.Zero;
+        var stopAt = _clock.Elapsed + deadline;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (_detector.Failed) throw new InvalidOperationException("the detector's stream failed");
+            if (_clock.Elapsed > stopAt) throw new TimeoutException($"the detector did not settle within {deadline}: read {Metrics.RecordsIn:N0} of {expectedInputs():N0}");
+            var r = _reader.Consume(TimeSpan.FromMilliseconds(20));
+            long now = Stopwatch.GetTimestamp();
+            if (r?.Message?.Value is { } value)
+            {
+                var c = ContractCodecs.Command.Deserialize(value);
+                var received = new ReceivedCommand(c.CommandId, c.ApiKeyId, c.IssuedAt, now, c.Action.ToString());
+                if (r.Topic == breakerTopic)
+                {
+                    decided.Add(received);
+                }
+                else
+                {
+                    commands.Add(received);
+                    lastActivity = _clock.Elapsed;
+                }
+            }
+            long recordsIn = Metrics.RecordsIn;
+            if (recordsIn != lastIn)
+            {
+                if (lastIn <= 0 && recordsIn > 0) firstInput = _clock.Elapsed;
+                lastIn = recordsIn;
+                lastActivity = lastInput = _clock.Elapsed;
+            }
+            if (_clock.Elapsed - lastSay > TimeSpan.FromSeconds(5))
+            {
+                lastSay = _clock.Elapsed;
+                timeline.Add(new Progress(_clock.Elapsed.TotalSeconds, recordsIn, Metrics.LateRecords, Metrics.CommandsDecided, commands.Count));
+                long expected = expectedInputs();
+                say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}, late {Metrics.LateRecords:N0}");
+            }
+            if (producing.IsFaulted) await producing;
+            if (producing.IsCompleted && recordsIn >= expectedInputs() && commands.Count >= Metrics.CommandsDecided && _clock.Elapsed - lastActivity > Quiet)
+            {
+                break;
+            }
+        }
+        return new DetectorOutcome(_startup.TotalSeconds, lastActivity.TotalSeconds, (lastActivity - firstInput).TotalSeconds, Metrics.RecordsIn, Metrics.CommandsDecided,
+            commands, decided, new Dictionary<string, long>(Metrics.CommandsByAction), new Dictionary<string, long>(Metrics.AlertsBySeverity), Metrics.DeadLetters, Metrics.LateRecords,
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, timeline, lastInput.TotalSeconds);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _reader.Close();
+        _reader.Dispose();
+        await _detector.DisposeAsync();
+        TryDelete(Options.StateDir);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+
+    /// <summary>Options for one detector on the bench broker, as `keyshare run` would set them on an embedded broker.</summary>
+    public static DetectorOptions OptionsFor(string bootstrap, string applicationId, TopicNames topics, int partitions, int threads) => new()
+    {
+        ApplicationId = applicationId,
+        BootstrapServers = bootstrap,
+        Topics = topics,
+        InputPartitions = partitions,
+        StreamThreads = threads,
+        ExactlyOnce = true,
+        StateDir = Path.Combine(Path.GetTempPath(), applicationId),
+        WatchPolicyTopic = false,
+    };
+
+    private static string BreakerTopic(DetectorOptions options) => $"{options.ApplicationId}-{DetectorTopology.BreakerTopicName}-repartition";
+
+    /// <summary>Every topic the detector needs with these options.</summary>
+    public static IReadOnlyList<Streams.Provisioning.TopicSpec> Topics(DetectorOptions options) => DetectorTopology.RequiredTopics(options);
+}

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KeyShareDetector.Simulator;
+using Spectre.Console;
+
+namespace KeyShareDetector.Benchmarks.EndToEnd;
+
+/// <summary>One acceptance target of issue 8 against what the run measured.</summary>
+internal sealed record Acceptance(string Name, string Target, double Measured, string Unit, bool Pass);
+
+/// <summary>The run's table for people and its JSON for machines.</summary>
+internal static class E2eReport
+{
+    public const string LatencyDefinition =
+        "command received by a read_committed consumer of the enforcement topics (Stopwatch, after Consume returns) minus the producer's delivery acknowledgement " +
+        "of the command's triggering input (the input of the command's api_key_id whose event time equals issued_at; the earlier ack when two share a millisecond)";
+
+    public static double DetectorEventsPerSecond(E2eResult r) => r.Log.EventCount / r.Detector.Seconds;
+
+    public static double Ratio(E2eResult r) => DetectorEventsPerSecond(r) / r.Bare.EventsPerSecond;
+
+    public static IReadOnlyList<Acceptance> Acceptance(E2eResult r) =>
+    [
+        new("detector / bare consumer", ">= 0.5 (goal 0.8)", Ratio(r), "x", Ratio(r) >= 0.5),
+        new("detector events/s", ">= 50,000", DetectorEventsPerSecond(r), "events/s", DetectorEventsPerSecond(r) >= 50_000),
+        new($"p99 latency at {r.Settings.Load:P0} load", "<= 500 ms", r.Latency.P99Ms, "ms", r.Latency.P99Ms <= 500),
+        new("resident memory per 100,000 keys (after full GC)", "<= 100 MB", r.Memory.MbPer100KKeys, "MB", r.Memory.MbPer100KKeys <= 100),
+        new("same, raw RSS (no GC before reading)", "<= 100 MB", r.Memory.RawMbPer100KKeys, "MB", r.Memory.RawMbPer100KKeys <= 100),
+    ];
+
+    public static void Print(E2eResult r, string command)
+    {
+        var d = r.Detector;
+        AnsiConsole.MarkupLine($"[bold]keyshare end-to-end bench[/]  {Markup.Escape(command)}");
+        AnsiConsole.MarkupLine(Markup.Escape($"{Environment.ProcessorCount} cores, {Machine.CpuModel()}, {Machine.MemoryTotal()}; load average {r.LoadAverageStart} at start, {r.LoadAverageEnd} at end"));
+        AnsiConsole.MarkupLine(Markup.Escape($"{r.Log.DistinctKeys:N0} keys, {r.Log.EventCount:N0} events ({r.Log.Records.GetValueOrDefault(SimTopic.Access):N0} access, {r.Log.Records.GetValueOrDefault(SimTopic.Orders):N0} orders) + {r.Log.Records.GetValueOrDefault(SimTopic.Registry):N0} registry + {r.Log.Records.GetValueOrDefault(SimTopic.Lifecycle):N0} lifecycle records over {r.Scenario.DurationMs / 60_000.0:F1} min of event time; {r.Partitions} partitions per topic; {r.Settings.Threads} stream thread(s), exactly-once"));
+
+        var t = new Table().AddColumns("phase", "measure", "value");
+        t.AddRow("preload", "records appended (producer, idempotent)", $"{r.Preload.Records:N0} in {r.Preload.Seconds:F1} s ({r.Preload.Records / r.Preload.Seconds:N0}/s)");
+        t.AddRow("", "dropped by the broker", r.Preload.NothingDropped ? "none (low watermarks 0, high = counts)" : "[red]SOME[/]");
+        t.AddRow("bare consumer", "events/s (records/s)", $"{r.Bare.EventsPerSecond:N0} ({r.Bare.RecordsPerSecond:N0}) in {r.Bare.Seconds:F1} s, {r.Bare.CpuSeconds:F1} CPU s");
+        t.AddRow("detector", "events/s (records/s), start to last command", $"{DetectorEventsPerSecond(r):N0} ({r.Log.Count / d.Seconds:N0}) in {d.Seconds:F1} s, of which start-up {d.StartupSeconds:F1} s");
+        t.AddRow("", "events/s from first record read", $"{r.Log.EventCount / d.SecondsFromFirstRecord:N0}");
+        t.AddRow("", "ratio to the bare consumer", $"{Ratio(r):F2}");
+        t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
+        t.AddRow("", "commands received (distinct ids; decided)", $"{d.Commands.Count:N0} ({d.DistinctCommands:N0}; {d.CommandsDecided:N0}) {Actions(d.CommandsByAction)}");
+        t.AddRow("", "alerts, dead letters", $"{d.AlertsBySeverity.Values.Sum():N0}, {d.DeadLetters:N0}");
+        t.AddRow("", "late records (counted, not used)", $"{d.LateRecords:N0} ({(double)d.LateRecords / r.Log.Count:P1} of the input)");
+        t.AddRow("", "read-back topics the broker trimmed", r.TrimmedReadBack.Count == 0 ? "none" : "[red]" + Markup.Escape(string.Join(", ", r.TrimmedReadBack.Select(m => $"{m.Topic} {m.Low:N0}"))) + "[/]");
+        t.AddRow("", "unread topics trimmed (harmless here)", Markup.Escape(string.Join(", ", r.TrimmedOther.Select(m => $"{ShortName(m.Topic)} {m.Low:N0} of {m.High:N0}"))));
+        t.AddRow("", "key state per changelog record", $"{r.KeyStateBytes:N0} bytes");
+        t.AddRow("memory", "RSS before / after / after full GC", $"{Mb(r.Memory.RssBefore)} / {Mb(r.Memory.RssAfter)} / {Mb(r.Memory.RssAfterGc)} MB");
+        t.AddRow("", $"per 100,000 active keys ({r.Memory.ActiveKeys:N0} keys)", $"{r.Memory.MbPer100KKeys:F0} MB (RSS +{Mb(r.Memory.Delta)} MB; managed heap {(r.Memory.ManagedAfter - r.Memory.ManagedBefore) / 1048576.0:+0;-0;0} MB)");
+        var l = r.Latency;
+        t.AddRow($"latency at {r.Settings.Load:P0}", "target / achieved events/s", $"{l.TargetEventsPerSecond:N0} / {l.AchievedEventsPerSecond:N0}");
+        t.AddRow("", "detector read the last input after the producer sent it", $"{l.ReadBehindSeconds:F1} s {(l.ReadBehindSeconds > 5 ? "([red]did not keep up[/])" : "(kept up)")}");
+        t.AddRow("", "p50 / p90 / p99 / p99.9 / max", $"{l.P50Ms:F0} / {l.P90Ms:F0} / {l.P99Ms:F0} / {l.P999Ms:F0} / {l.MaxMs:F0} ms");
+        t.AddRow("", "commands matched (unmatched)", $"{l.Matched:N0} ({l.Unmatched:N0})");
+        t.AddRow("", "of which ack -> decided (breaker topic) p50 / p99", $"{l.Decide.P50Ms:F0} / {l.Decide.P99Ms:F0} ms");
+        t.AddRow("", "of which breaker topic -> command p50 / p99", $"{l.Breaker.P50Ms:F0} / {l.Breaker.P99Ms:F0} ms");
+        t.AddRow("", "late records (not used) at this load", $"{l.Detector.LateRecords:N0}");
+        AnsiConsole.Write(t);
+
+        var a = new Table().AddColumns("acceptance (issue 8)", "target", "measured", "");
+        foreach (var x in Acceptance(r)) a.AddRow(Markup.Escape(x.Name), Markup.Escape(x.Target), $"{x.Measured:N2} {x.Unit}", x.Pass ? "[green]met[/]" : "[red]not met[/]");
+        AnsiConsole.Write(a);
+    }
+
+    public static JsonObject Json(E2eResult r, string command)
+    {
+        var d = r.Detector;
+        var l = r.Latency;
+        var o = new JsonObject
+        {
+            ["run"] = new JsonObject
+            {
+                ["command"] = command,
+                ["started_utc"] = r.Started.ToString("O", CultureInfo.InvariantCulture),
+                ["finished_utc"] = r.Finished.ToString("O", CultureInfo.InvariantCulture),
+                ["git_commit"] = Environment.GetEnvironmentVariable("BENCH_GIT_COMMIT"),
+                ["settings"] = new JsonObject
+                {
+                    ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["stream_threads"] = r.Settings.Threads,
+                    ["seed"] = r.Settings.Seed, ["load"] = r.Settings.Load, ["exactly_once"] = true, ["wire_format_out"] = "json", ["policy"] = "built-in default",
+                },
+            },
+            ["machine"] = new JsonObject
+            {
+                ["cores"] = Environment.ProcessorCount,
+                ["cpu_model"] = Machine.CpuModel(),
+                ["memory_total"] = Machine.MemoryTotal(),
+                ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                ["dotnet"] = Environment.Version.ToString(),
+                ["load_average_start"] = r.LoadAverageStart,
+                ["load_average_end"] = r.LoadAverageEnd,
+            },
+            ["data"] = new JsonObject
+            {
+                ["keys"] = r.Log.DistinctKeys,
+                ["events"] = r.Log.EventCount,
+                ["records"] = r.Log.Count,
+                ["records_by_topic"] = Obj(r.Log.Records.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => (long)kv.Value)),
+                ["value_bytes_by_topic"] = Obj(r.Log.ValueBytes.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value)),
+                ["event_time_span_minutes"] = r.Scenario.DurationMs / 60_000.0,
+                ["scenario"] = JsonSerializer.SerializeToNode(r.Scenario),
+                ["generate_seconds"] = r.GenerateSeconds,
+            },
+            ["preload"] = new JsonObject
+            {
+                ["records"] = r.Preload.Records,
+                ["seconds"] = r.Preload.Seconds,
+                ["delivery_errors"] = r.Preload.DeliveryErrors,
+                ["partitions_not_as_predicted"] = r.Preload.PartitionsOffPrediction,
+                ["fullest_partition_bytes"] = r.Preload.FullestPartitionBytes,
+                ["nothing_dropped"] = r.Preload.NothingDropped,
+                ["topics"] = new JsonArray(r.Preload.Topics.Select(c => (JsonNode)new JsonObject
+                {
+                    ["topic"] = c.Marks.Topic, ["partitions"] = c.Marks.Partitions, ["low_watermarks_sum"] = c.Marks.Low, ["high_watermarks_sum"] = c.Marks.High, ["records_sent"] = c.Expected,
+                }).ToArray()),
+            },
+            ["bare_consumer"] = new JsonObject
+            {
+                ["records"] = r.Bare.Records, ["events"] = r.Bare.Events, ["bytes"] = r.Bare.Bytes, ["seconds"] = r.Bare.Seconds,
+                ["seconds_from_first_record"] = r.Bare.SecondsFromFirstRecord, ["events_per_second"] = r.Bare.EventsPerSecond,
+                ["records_per_second"] = r.Bare.RecordsPerSecond, ["cpu_seconds"] = r.Bare.CpuSeconds,
+            },
+            ["detector"] = new JsonObject
+            {
+                ["seconds"] = d.Seconds, ["startup_seconds"] = d.StartupSeconds, ["seconds_from_first_record"] = d.SecondsFromFirstRecord,
+                ["events_per_second"] = DetectorEventsPerSecond(r), ["records_per_second"] = r.Log.Count / d.Seconds,
+                ["events_per_second_from_first_record"] = r.Log.EventCount / d.SecondsFromFirstRecord,
+                ["ratio_to_bare_consumer"] = Ratio(r),
+                ["records_in"] = d.RecordsIn, ["commands_received"] = d.Commands.Count, ["distinct_commands_received"] = d.DistinctCommands, ["commands_decided"] = d.CommandsDecided,
+                ["timeline"] = Timeline(d.Timeline),
+                ["commands_by_action"] = Obj(d.CommandsByAction), ["alerts_by_severity"] = Obj(d.AlertsBySeverity),
+                ["dead_letters"] = d.DeadLetters, ["late_records"] = d.LateRecords,
+                ["cpu_seconds"] = d.CpuSeconds, ["broker_cpu_seconds"] = r.BrokerCpuSecondsDuringDetector,
+                ["key_state_changelog_record_bytes"] = r.KeyStateBytes,
+                ["read_back_topics_trimmed"] = r.TrimmedReadBack.Count,
+                ["topics"] = new JsonArray(r.DetectorTopics.Select(m => (JsonNode)new JsonObject
+                {
+                    ["topic"] = m.Topic, ["partitions"] = m.Partitions, ["low_watermarks_sum"] = m.Low, ["high_watermarks_sum"] = m.High,
+                }).ToArray()),
+            },
+            ["memory"] = new JsonObject
+            {
+                ["rss_before_bytes"] = r.Memory.RssBefore, ["rss_after_bytes"] = r.Memory.RssAfter, ["rss_after_gc_bytes"] = r.Memory.RssAfterGc,
+                ["managed_before_bytes"] = r.Memory.ManagedBefore, ["managed_after_bytes"] = r.Memory.ManagedAfter,
+                ["active_keys"] = r.Memory.ActiveKeys, ["mb_per_100k_keys"] = r.Memory.MbPer100KKeys, ["raw_mb_per_100k_keys"] = r.Memory.RawMbPer100KKeys, ["broker_rss_bytes"] = r.Memory.BrokerRss,
+                ["definition"] = "VmRSS of the bench process (detector, its clients, the bench's reader; the broker runs in a child process) after the detector settled and an aggressive full GC plus malloc_trim, minus VmRSS after the same just before the detector started; divided by the keys that had input, times 100,000 (raw_: the after-reading taken before that GC)",
+            },
+            ["latency"] = new JsonObject
+            {
+                ["load"] = r.Settings.Load,
+                ["target_events_per_second"] = l.TargetEventsPerSecond, ["achieved_events_per_second"] = l.AchievedEventsPerSecond,
+                ["commands"] = l.Commands, ["matched"] = l.Matched, ["unmatched"] = l.Unmatched, ["inputs_sharing_key_and_ms"] = l.AmbiguousTriggers,
+                ["detector_read_last_input_seconds_after_producer"] = l.ReadBehindSeconds,
+                ["p50_ms"] = l.P50Ms, ["p90_ms"] = l.P90Ms, ["p99_ms"] = l.P99Ms, ["p999_ms"] = l.P999Ms, ["max_ms"] = l.MaxMs,
+                ["distinct_commands"] = l.Detector.DistinctCommands, ["timeline"] = Timeline(l.Detector.Timeline),
+                ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds, ["late_records"] = l.Detector.LateRecords,
+                ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker),
+                ["definition"] = LatencyDefinition,
+            },
+            ["acceptance"] = new JsonArray(Acceptance(r).Select(x => (JsonNode)new JsonObject
+            {
+                ["name"] = x.Name, ["target"] = x.Target, ["measured"] = x.Measured, ["unit"] = x.Unit, ["met"] = x.Pass,
+            }).ToArray()),
+        };
+        return o;
+    }
+
+    private static JsonArray Timeline(IReadOnlyList<Progress> timeline) => new(timeline.Select(p => (JsonNode)new JsonObject
+    {
+        ["seconds"] = Math.Round(p.Seconds, 1), ["records_in"] = p.RecordsIn, ["late"] = p.Late, ["decided"] = p.Decided, ["received"] = p.Received,
+    }).ToArray());
+
+    private static JsonObject Obj(IReadOnlyDictionary<string, long> d)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in d.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o[k] = v;
+        return o;
+    }
+
+    private static string Actions(IReadOnlyDictionary<string, long> d) =>
+        "(" + string.Join(", ", d.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:N0}")) + ")";
+
+    private static string ShortName(string topic) => topic.StartsWith("bench-", StringComparison.Ordinal) ? topic[(topic.IndexOf('-', 6) + 1)..] : topic;
+
+    private static string Mb(long bytes) => (bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture);
+}

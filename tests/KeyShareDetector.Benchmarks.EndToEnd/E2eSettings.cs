@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace KeyShareDetector.Benchmarks.EndToEnd;
+
+/// <summary>How big the end-to-end run is and how the detector runs; flags win over BENCH_E2E_* environment variables.</summary>
+internal sealed record E2eSettings
+{
+    /// <summary>Access and order events to load (at least; the simulator's duration is stretched until they are there).</summary>
+    public int Events { get; init; } = 1_000_000;
+    /// <summary>Distinct api keys (at least).</summary>
+    public int Keys { get; init; } = 50_000;
+    /// <summary>Partitions of every input and internal topic; 0 = enough for the embedded broker's 5 MB per partition.</summary>
+    public int Partitions { get; init; }
+    /// <summary>Stream threads of the detector (`keyshare run` defaults to 1).</summary>
+    public int Threads { get; init; } = 1;
+    public int Seed { get; init; } = 1;
+    /// <summary>Share of the measured detector maximum the latency phase produces at.</summary>
+    public double Load { get; init; } = 0.5;
+    /// <summary>Most events the latency phase plays (0 = all of them).</summary>
+    public int LatencyEvents { get; init; }
+    public string Out { get; init; } = Path.Combine("artifacts", "bench", "e2e.json");
+    /// <summary>Longest any one phase may take before the run gives up on it.</summary>
+    public TimeSpan PhaseDeadline { get; init; } = TimeSpan.FromMinutes(20);
+
+    public static E2eSettings Parse(IReadOnlyList<string> args)
+    {
+        var s = new E2eSettings();
+        s = s with
+        {
+            Events = Env("BENCH_E2E_EVENTS", s.Events),
+            Keys = Env("BENCH_E2E_KEYS", s.Keys),
+            Partitions = Env("BENCH_E2E_PARTITIONS", s.Partitions),
+            Threads = Env("BENCH_E2E_THREADS", s.Threads),
+            Seed = Env("BENCH_E2E_SEED", s.Seed),
+            LatencyEvents = Env("BENCH_E2E_LATENCY_EVENTS", s.LatencyEvents),
+        };
+        for (int i = 0; i < args.Count; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            s = name switch
+            {
+                "--events" => s with { Events = Int(name, Value()) },
+                "--keys" => s with { Keys = Int(name, Value()) },
+                "--partitions" => s with { Partitions = Int(name, Value()) },
+                "--threads" => s with { Threads = Int(name, Value()) },
+                "--seed" => s with { Seed = Int(name, Value()) },
+                "--load" => s with { Load = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--latency-events" => s with { LatencyEvents = Int(name, Value()) },
+                "--out" => s with { Out = Value() },
+                "--phase-deadline-minutes" => s with { PhaseDeadline = TimeSpan.FromMinutes(Int(name, Value())) },
+                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --threads --seed --load --latency-events --out --phase-deadline-minutes)"),
+            };
+        }
+        var errors = s.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors));
+        return s;
+    }
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = new List<string>();
+        if (Events < 1_000) e.Add("--events (BENCH_E2E_EVENTS) must be at least 1000");
+        if (Keys < 100) e.Add("--keys (BENCH_E2E_KEYS) must be at least 100");
+        if (Partitions is < 0 or > 512) e.Add("--partitions (BENCH_E2E_PARTITIONS) must be within 0..512 (0 = automatic)");
+        if (Threads is < 1 or > 16) e.Add("--threads (BENCH_E2E_THREADS) must be within 1..16");
+        if (Load is <= 0 or > 1) e.Add("--load must be within (0, 1]");
+        if (LatencyEvents < 0) e.Add("--latency-events (BENCH_E2E_LATENCY_EVENTS) must be >= 0");
+        return e;
+    }
+
+    private static int Env(string name, int fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? Int(name, v) : fallback;
+
+    private static int Int(string name, string value) =>
+        int.TryParse(value.Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
+            ? n
+            : throw new ArgumentException($"{name}: '{value}' is not a whole number");
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using KeyShareDetector.Simulator;
+using KeyShareDetector.Streams;
+
+namespace KeyShareDetector.Benchmarks.EndToEnd;
+
+/// <summary>Memory the detector added, measured in this process (the broker runs in its own).</summary>
+internal sealed record MemoryResult(long RssBefore, long RssAfter, long RssAfterGc, long ManagedBefore, long ManagedAfter, int ActiveKeys, long BrokerRss)
+{
+    public long Delta => RssAfterGc - RssBefore;
+    public double MbPer100KKeys => Delta / 1048576.0 * 100_000 / ActiveKeys;
+
+    /// <summary>The same from the reading taken before the full GC (includes garbage and freed native heap not yet given back).</summary>
+    public double RawMbPer100KKeys => (RssAfter - RssBefore) / 1048576.0 * 100_000 / ActiveKeys;
+}
+
+/// <summary>Everything one run measured.</summary>
+internal sealed record E2eResult(
+    E2eSettings Settings,
+    ScenarioOptions Scenario,
+    int Partitions,
+    RecordLog Log,
+    PreloadResult Preload,
+    ReadResult Bare,
+    DetectorOutcome Detector,
+    IReadOnlyList<TopicMarks> DetectorTopics,
+    MemoryResult Memory,
+    LatencyResult Latency,
+    DateTimeOffset Started,
+    DateTimeOffset Finished,
+    string LoadAverageStart,
+    string LoadAverageEnd,
+    double GenerateSeconds,
+    double BrokerCpuSecondsDuringDetector,
+    double KeyStateBytes)
+{
+    /// <summary>
+    /// Topics that someone reads back in this run (the detector its repartition and feedback topics, the bench the
+    /// commands): the broker must not have trimmed any of them. Changelogs (no restore here) and output-only topics
+    /// (features, alerts, DLQ) may lose their oldest records to the 5 MB cap without harm to the run.
+    /// </summary>
+    public IReadOnlyList<TopicMarks> TrimmedReadBack => DetectorTopics
+        .Where(m => m.Low > 0 && (m.Topic.EndsWith("-repartition", StringComparison.Ordinal) || m.Topic.EndsWith("-key-feedback", StringComparison.Ordinal)
+            || m.Topic.StartsWith(Contracts.Topics.Enforcement, StringComparison.Ordinal) || m.Topic.StartsWith(Contracts.Topics.EnforcementShadow, StringComparison.Ordinal)))
+        .ToList();
+
+    public IReadOnlyList<TopicMarks> TrimmedOther => DetectorTopics.Where(m => m.Low > 0).Except(TrimmedReadBack).ToList();
+}
+
+/// <summary>Runs the four phases in order: preload, bare consumer, detector at full speed (with memory), detector at half load (latency).</summary>
+internal static class Harness
+{
+    /// <summary>
+    /// Generates and encodes in a frame of its own: the scenario's objects (hundreds of MB) must be unreachable before
+    /// the memory baseline, and a reference left in the caller's frame (an async method's first segment is still
+    /// running then) would keep them alive until its first await.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (RecordLog Log, ScenarioOptions Options) Prepare(E2eSettings settings, Action<string> say)
+    {
+        var (scenario, options) = BenchScenario.Generate(settings.Keys, settings.Events, settings.Seed, say);
+        return (RecordLog.Encode(scenario.Records), options);
+    }
+
+    public static async Task<E2eResult> RunAsync(E2eSettings settings, Action<string> say, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        string loadStart = Machine.LoadAverage();
+        var clock = Stopwatch.StartNew();
+
+        // 1. Realistic events, encoded once.
+        var (log, scenarioOptions) = Prepare(settings, say);
+        double generateSeconds = clock.Elapsed.TotalSeconds;
+        say($"generated and encoded {log.Count:N0} records ({log.EventCount:N0} events, {log.DistinctKeys:N0} keys) in {generateSeconds:F0} s");
+
+        int partitions = settings.Partitions > 0 ? settings.Partitions : Partitioning.Choose(log);
+        long biggest = Partitioning.Largest(log, partitions);
+        using var broker = BrokerProcess.Start();
+        string id = Guid.NewGuid().ToString("N")[..8];
+        var throughputOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-" + id, new TopicNames(), partitions, settings.Threads);
+        var throughputTopics = DetectorRun.Topics(throughputOptions);
+        broker.CreateTopics(throughputTopics);
+        say($"broker pid {broker.Pid} at {broker.BootstrapServers}; {throughputTopics.Count} topics, {partitions} partitions each (fullest input partition {biggest / 1048576.0:F1} MB of the broker's 5 MB)");
+
+        var preload = LoadPhases.Preload(broker.BootstrapServers, log, throughputOptions.Topics, partitions, say);
+        say($"preloaded {preload.Records:N0} records in {preload.Seconds:F1} s; nothing dropped: {preload.NothingDropped}");
+        if (!preload.NothingDropped) throw new InvalidOperationException("the broker dropped preloaded records (see the watermarks): raise --partitions");
+
+        // 2. A bare consumer.
+        var bare = LoadPhases.BareConsumer(broker.BootstrapServers, log, throughputOptions.Topics, partitions, settings.PhaseDeadline);
+        say($"bare consumer: {bare.RecordsPerSecond:N0} records/s ({bare.Seconds:F1} s)");
+
+        // 3. The detector over the same records, to the last command; memory before and after.
+        ProcessMemory.Collect();
+        long rssBefore = ProcessMemory.ResidentBytes();
+        long managedBefore = GC.GetTotalMemory(false);
+        DetectorOutcome detector;
+        MemoryResult memory;
+        var brokerCpu = broker.CpuTime;
+        await using (var run = await DetectorRun.StartAsync(throughputOptions, ct))
+        {
+            detector = await run.SettleAsync(() => log.Count, Task.CompletedTask, settings.PhaseDeadline, say, ct);
+            long rssAfter = ProcessMemory.ResidentBytes();
+            ProcessMemory.Collect();
+            memory = new MemoryResult(rssBefore, rssAfter, ProcessMemory.ResidentBytes(), managedBefore, GC.GetTotalMemory(false), log.DistinctKeys, broker.ResidentBytes);
+        }
+        double brokerCpuSeconds = (broker.CpuTime - brokerCpu).TotalSeconds;
+        say($"detector: {log.Count / detector.Seconds:N0} records/s ({detector.Seconds:F1} s), {detector.Commands.Count:N0} commands");
+        var detectorTopics = throughputTopics.Select(t => Kafka.Marks(broker.BootstrapServers, t)).ToList();
+        double keyStateBytes = Kafka.AverageValueBytes(broker.BootstrapServers, throughputOptions.KeyStateChangelog, 0);
+
+        // 4. Half load, event time rebased to now, a fresh detector on fresh topics.
+        // Half of the steady rate (from the first record read to the last command), the start-up left out.
+        double rate = settings.Load * log.EventCount / detector.SecondsFromFirstRecord;
+        var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), partitions, settings.Threads);
+        broker.CreateTopics(DetectorRun.Topics(latencyOptions));
+        long shift = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - log.Ts(0);
+        var rebased = log.Shifted(shift, settings.LatencyEvents > 0 ? settings.LatencyEvents : int.MaxValue);
+        LatencyResult latency;
+        await using (var run = await DetectorRun.StartAsync(latencyOptions, ct))
+        {
+            latency = await LatencyPhase.RunAsync(run, rebased, rate, settings.PhaseDeadline, say, ct);
+        }
+        say($"latency: p50 {latency.P50Ms:F0} ms, p99 {latency.P99Ms:F0} ms over {latency.Matched:N0} commands");
+
+        return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, detector, detectorTopics, memory, latency, started, DateTimeOffset.UtcNow,
+            loadStart, Machine.LoadAverage(), generateSeconds, brokerCpuSeconds, keyStateBytes);
+    }
+}
