@@ -138,29 +138,7 @@ public sealed class DetectorService : IAsyncDisposable
         };
         // Java's default partitioner, so keys re-partitioned here land where Java producers put them.
         config.Partitioner = Partitioner.Murmur2Random;
-        foreach (var (k, v) in options.KafkaSettings)
-        {
-            // StreamConfig maps librdkafka keys onto typed properties; enum-typed ones need their enum value.
-            switch (k)
-            {
-                case "security.protocol":
-                    config.SecurityProtocol = Enum.Parse<SecurityProtocol>(v.Replace("_", "", StringComparison.Ordinal), ignoreCase: true);
-                    break;
-                case "sasl.mechanism":
-                    config.SaslMechanism = v.ToUpperInvariant() switch
-                    {
-                        "PLAIN" => SaslMechanism.Plain,
-                        "SCRAM-SHA-256" => SaslMechanism.ScramSha256,
-                        "SCRAM-SHA-512" => SaslMechanism.ScramSha512,
-                        "OAUTHBEARER" => SaslMechanism.OAuthBearer,
-                        _ => throw new ArgumentException($"Kafka:SaslMechanism '{v}' is not supported", nameof(options)),
-                    };
-                    break;
-                default:
-                    config[k] = v;
-                    break;
-            }
-        }
+        foreach (var (k, v) in options.KafkaSettings) StreamConfigSettings.Apply(config, k, v);
 
         DetectorService? created = null;
         config.InnerExceptionHandler = e =>
