@@ -31,7 +31,7 @@ internal static class Kafka
     public static (long Low, long High)[] PartitionMarks(string bootstrap, TopicSpec topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
-        using var c = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-marks" }).Build();
+        using var c = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-marks", IsolationLevel = IsolationLevel.ReadCommitted }).Build();
         var marks = new (long, long)[topic.Partitions];
         for (int p = 0; p < topic.Partitions; p++)
         {

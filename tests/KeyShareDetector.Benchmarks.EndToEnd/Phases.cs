@@ -76,6 +76,7 @@ internal static class LoadPhases
             GroupId = "bench-bare-" + Guid.NewGuid().ToString("N")[..8],
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
         }).Build();
         consumer.Assign(Enum.GetValues<SimTopic>()
             .SelectMany(t => Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(RecordLog.TopicName(topics, t), p, Offset.Beginning))));

@@ -65,7 +65,7 @@ public sealed class EmbeddedBrokerTests
             for (int i = 0; i < 5; i++) await plain.ProduceAsync("txn-in", new Message<Null, string> { Value = "v" + i });
         }
         var input = new TopicPartition("txn-in", 0);
-        using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "txn-group", EnableAutoCommit = false }).Build();
+        using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "txn-group", EnableAutoCommit = false, IsolationLevel = IsolationLevel.ReadCommitted }).Build();
         using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, TransactionalId = "txn-probe" }).Build();
         producer.InitTransactions(TimeSpan.FromSeconds(10));
         producer.BeginTransaction();

@@ -75,14 +75,14 @@ public sealed class RunRestartTests : IDisposable
 
     private long[] CommittedOffsets()
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = AppId }).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = AppId, IsolationLevel = IsolationLevel.ReadCommitted }).Build();
         return consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Topics.Access, p)), TimeSpan.FromSeconds(10))
             .OrderBy(t => t.Partition.Value).Select(t => t.Offset.Value).ToArray();
     }
 
     private long[] EndOffsets()
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = "restart-probe" }).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = "restart-probe", IsolationLevel = IsolationLevel.ReadCommitted }).Build();
         return Enumerable.Range(0, Partitions).Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topics.Access, p), TimeSpan.FromSeconds(10)).High.Value).ToArray();
     }
 
@@ -92,6 +92,7 @@ public sealed class RunRestartTests : IDisposable
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
             BootstrapServers = _cluster.BootstrapServers, GroupId = "restart-reader-" + Guid.NewGuid().ToString("N"), EnablePartitionEof = true, EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
         }).Build();
         consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topics.Enforcement, p, Offset.Beginning)));
         var records = new List<(EnforcementCommand, byte[])>();

@@ -36,7 +36,7 @@ public sealed class ConsumerLagProbeTests
         }
         var config = new StreamConfig { ApplicationId = "lag-probe", BootstrapServers = cluster.BootstrapServers };
         var probe = new ConsumerLagProbe(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config));
-        var consumer = probe.GetConsumer(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "lag-probe", EnableAutoCommit = false }, new NoRebalanceListener());
+        var consumer = probe.GetConsumer(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "lag-probe", EnableAutoCommit = false, IsolationLevel = IsolationLevel.ReadCommitted }, new NoRebalanceListener());
         consumer.Assign([new TopicPartitionOffset("lag", 0, 0), new TopicPartitionOffset("lag", 1, 0)]);
         int read0 = 0, read1 = 0;
         await Eventually.WaitAsync(() =>
