@@ -1,6 +1,7 @@
 using System.Text;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Enforcement;
+using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Policy;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
@@ -18,6 +19,7 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     public const string FleetKey = "fleet";
 
     private readonly LivePolicy _policy;
+    private readonly DetectorMetrics _metrics;
     private IKeyValueStore<string, byte[]>? _store;
 
     /// <summary>
@@ -27,11 +29,13 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     public BreakerTransformer()
     {
         _policy = null!;
+        _metrics = null!;
     }
 
-    public BreakerTransformer(LivePolicy policy)
+    public BreakerTransformer(LivePolicy policy, DetectorMetrics metrics)
     {
         _policy = policy;
+        _metrics = metrics;
     }
 
     public void Init(ProcessorContext<string, BreakerOutput> context)
@@ -56,6 +60,10 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
             using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) breaker.WriteTo(writer);
             _store.Put(FleetKey, ms.ToArray());
         }
+        _metrics.AlertsRaised(decision.Alerts.Count);
+        if (decision.Downgraded) _metrics.FeedbackSent(1);
+        // Last, after what it sends on is counted: see PipelineCounts.
+        _metrics.CommandPassed();
         return Record<string, BreakerOutput>.Create(decision.Command.ApiKeyId, new BreakerOutput(decision.Command, decision.Alerts, decision.Downgraded));
     }
 

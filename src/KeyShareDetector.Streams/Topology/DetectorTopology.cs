@@ -59,7 +59,7 @@ public static class DetectorTopology
         deadLetters.To(topics.DeadLetters, new StringSerDes(), new ContractSerDes<DeadLetter>(codecs.Write, _ => throw new NotSupportedException()));
         deadLetters
             .Transform(TransformerBuilder.New<string, DeadLetter, string, Alert>()
-                .Transformer<DeadLetterRateTransformer>(options.DeadLetterAlertPerMinute)
+                .Transformer<DeadLetterRateTransformer>(options.DeadLetterAlertPerMinute, metrics)
                 .Build(), "dlq-rate")
             .MapValues((a, _) =>
             {
@@ -97,7 +97,7 @@ public static class DetectorTopology
             .Map((_, v, _) => KeyValuePair.Create(BreakerTransformer.FleetKey, v.Command!), "to-fleet")
             .Repartition(Repartitioned<string, EnforcementCommand>.As(BreakerTopicName).WithKeySerdes(new StringSerDes()).WithValueSerdes(commandSerDes).WithNumberOfPartitions(1))
             .Transform(TransformerBuilder.New<string, EnforcementCommand, string, BreakerOutput>()
-                .Transformer<BreakerTransformer>(policy)
+                .Transformer<BreakerTransformer>(policy, metrics)
                 .StateStore(breakerStore)
                 .Build(), "breaker");
 
@@ -131,7 +131,7 @@ public static class DetectorTopology
                 .WithKeySerdes(new StringSerDes())
                 .WithValueSerdes(new ContractSerDes<FleetObservation>(FleetTransformer.Encode, FleetTransformer.Decode)))
             .Transform(TransformerBuilder.New<string, FleetObservation, string, FleetOutcome>()
-                .Transformer<FleetTransformer>(policy)
+                .Transformer<FleetTransformer>(policy, metrics)
                 .StateStore(fleetStore)
                 .Build(), "fleet");
         fleet

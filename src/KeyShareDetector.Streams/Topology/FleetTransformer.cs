@@ -1,5 +1,6 @@
 using System.Text;
 using KeyShareDetector.Detection.Fleet;
+using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Policy;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
@@ -14,6 +15,7 @@ namespace KeyShareDetector.Streams.Topology;
 public sealed class FleetTransformer : ITransformer<string, FleetObservation, string, FleetOutcome>
 {
     private readonly LivePolicy _policy;
+    private readonly DetectorMetrics _metrics;
     private IKeyValueStore<string, byte[]>? _store;
 
     /// <summary>
@@ -23,11 +25,13 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
     public FleetTransformer()
     {
         _policy = null!;
+        _metrics = null!;
     }
 
-    public FleetTransformer(LivePolicy policy)
+    public FleetTransformer(LivePolicy policy, DetectorMetrics metrics)
     {
         _policy = policy;
+        _metrics = metrics;
     }
 
     public void Init(ProcessorContext<string, FleetOutcome> context)
@@ -57,6 +61,10 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
             using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) agg.WriteTo(writer);
             _store.Put(record.Key, ms.ToArray());
         }
+        _metrics.FeedbackSent(outcome.Findings.Count);
+        if (outcome.Alert is not null) _metrics.AlertsRaised(1);
+        // Last, after what it sends on is counted: see PipelineCounts.
+        _metrics.ObservationHandled();
         return outcome.Findings.Count == 0 && outcome.Alert is null ? null! : Record<string, FleetOutcome>.Create(record.Key, outcome);
     }
 

@@ -86,6 +86,10 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
         store.Put(record.Key, KeyRiskStateCodec.Encode(state));
         if (outcome.Late) _metrics.Late();
         if (outcome.Command is not null) _metrics.CommandDecided();
+        if (outcome.Observations is { Count: > 0 } observations) _metrics.ObservationsSent(observations.Count);
+        // Last, after what it sends on is counted: see PipelineCounts.
+        if (input.Kind is InputKind.Downgrade or InputKind.FleetFinding) _metrics.FeedbackHandled();
+        else _metrics.InputHandled();
         if (outcome.Command is null && outcome.Snapshot is null && outcome.Observations is not { Count: > 0 }) return null!;
         return Record<string, DetectorOutput>.Create(record.Key, new DetectorOutput(outcome.Command, outcome.Snapshot, outcome.Observations));
     }
