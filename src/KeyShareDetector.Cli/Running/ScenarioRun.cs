@@ -34,14 +34,25 @@ public sealed record RunSettings
 /// <summary>Progress of a run, for live views.</summary>
 public sealed record RunProgress(long Produced, long Total, long Consumed, DetectorMetrics Metrics, IReadOnlyList<EnforcementCommand> LatestCommands, IReadOnlyList<Alert> LatestAlerts, TimeSpan Elapsed);
 
-/// <summary>What a run produced.</summary>
-public sealed record RunResult(IReadOnlyList<EnforcementCommand> Commands, IReadOnlyList<Alert> Alerts, long EventsProduced, long LifecycleProduced,
-    DetectorMetrics Metrics, TimeSpan Elapsed, bool Completed);
+/// <summary>What a run produced: live and shadow commands and alerts as read back from the output topics.</summary>
+/// <remarks><see cref="Completed"/> is false when the run stopped at its deadline (or the stream failed) before
+/// the topology had finished with every record; <see cref="Counts"/> then shows where it was.</remarks>
+public sealed record RunResult(IReadOnlyList<EnforcementCommand> Commands, IReadOnlyList<EnforcementCommand> ShadowCommands, IReadOnlyList<Alert> Alerts,
+    long EventsProduced, long LifecycleProduced, DetectorMetrics Metrics, PipelineCounts Counts, TimeSpan Elapsed, bool Completed)
+{
+    /// <summary>One line for a log: what the topology handled and what was read back.</summary>
+    public string Describe() =>
+        $"{Counts}; read back {Commands.Count:N0} live and {ShadowCommands.Count:N0} shadow commands, {Alerts.Count:N0} alerts; " +
+        $"{Metrics.LateRecords:N0} late; {Elapsed.TotalSeconds:F1} s{(Completed ? "" : " (stopped before the topology had finished: outputs incomplete)")}";
+}
 
 /// <summary>
-/// Plays a labelled scenario through the real detector on an embedded Kafka: registry first, then events in
-/// event-time order (Avro single-object values, record timestamp = event time), the backend stand-in answering
-/// commands, until every record has been read and the outputs have settled.
+/// Plays a scenario through the real detector topology (the one `keyshare run` runs) on an embedded Kafka: registry
+/// first, then every record in the scenario's (event-time) order (Avro single-object values, record timestamp = event
+/// time), the backend stand-in answering live commands if there is one, until the topology has finished with every
+/// record: each input through the per-key stage, each command through the breaker, each fleet observation through
+/// the fleet stage, each finding and downgrade back through the per-key stage, and every command and alert read back.
+/// Eval, demo and backtest all run through here.
 /// </summary>
 public static class ScenarioRun
 {
@@ -67,6 +78,7 @@ public static class ScenarioRun
         await cluster.EnsureAsync(DetectorTopology.RequiredTopics(options), ct);
 
         var commands = new List<EnforcementCommand>();
+        var shadow = new List<EnforcementCommand>();
         var alerts = new List<Alert>();
         long lifecycleProduced = 0, produced = 0;
         int total = scenario.Records.Count;
@@ -91,32 +103,41 @@ public static class ScenarioRun
                 EnableAutoCommit = false,
                 IsolationLevel = IsolationLevel.ReadCommitted,
             }).Build();
-            reader.Assign(Enumerable.Range(0, options.InputPartitions).Select(p => new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning))
+            // Assigned (not subscribed) from the beginning before anything is produced: nothing written can be missed.
+            reader.Assign(Enumerable.Range(0, options.InputPartitions)
+                .SelectMany(p => new[] { new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning), new TopicPartitionOffset(options.Topics.EnforcementShadow, p, Offset.Beginning) })
                 .Append(new TopicPartitionOffset(options.Topics.Alerts, 0, Offset.Beginning)));
 
-            var producing = Task.Run(() => Produce(producer, scenario, options.Topics, settings, () => detector.Metrics.RecordsIn, ref produced, deadline.Token), deadline.Token);
-            long lastChange = clock.ElapsedMilliseconds;
+            var producing = Task.Run(() => Produce(producer, scenario, options.Topics, settings, () => detector.Metrics.Counts().InputsDone, ref produced, deadline.Token), deadline.Token);
             long lastReport = 0;
-            while (!deadline.IsCancellationRequested)
+            PipelineCounts? caughtUpAt = null;
+            while (!detector.Failed)
             {
+                deadline.Token.ThrowIfCancellationRequested();
                 var r = reader.Consume(TimeSpan.FromMilliseconds(50));
                 if (r is { IsPartitionEOF: false, Message.Value: not null })
                 {
-                    lastChange = clock.ElapsedMilliseconds;
                     if (r.Topic == options.Topics.Alerts)
                     {
                         alerts.Add(ContractCodecs.Alert.Deserialize(r.Message.Value));
-                        continue;
                     }
-                    var command = ContractCodecs.Command.Deserialize(r.Message.Value);
-                    commands.Add(command);
-                    if (settings.Backend?.Invoke(command) is { } answer)
+                    else if (r.Topic == options.Topics.EnforcementShadow)
                     {
-                        producer.Produce(options.Topics.Lifecycle, new Message<string, byte[]>
+                        // What the policy would have done: the exchange does not act on it, so the backend does not answer.
+                        shadow.Add(ContractCodecs.Command.Deserialize(r.Message.Value));
+                    }
+                    else
+                    {
+                        var command = ContractCodecs.Command.Deserialize(r.Message.Value);
+                        commands.Add(command);
+                        if (settings.Backend?.Invoke(command) is { } answer)
                         {
-                            Key = answer.ApiKeyId, Value = ContractCodecs.Lifecycle.SerializeAvro(answer), Timestamp = new Timestamp(answer.Ts, TimestampType.CreateTime),
-                        });
-                        lifecycleProduced++;
+                            producer.Produce(options.Topics.Lifecycle, new Message<string, byte[]>
+                            {
+                                Key = answer.ApiKeyId, Value = ContractCodecs.Lifecycle.SerializeAvro(answer), Timestamp = new Timestamp(answer.Ts, TimestampType.CreateTime),
+                            });
+                            lifecycleProduced++;
+                        }
                     }
                 }
                 if (progress is not null && clock.ElapsedMilliseconds - lastReport >= 250)
@@ -127,27 +148,31 @@ public static class ScenarioRun
                 }
                 if (!producing.IsCompleted) continue;
                 await producing;
-                producer.Flush(TimeSpan.FromSeconds(10));
-                long expected = total + lifecycleProduced;
-                // Settled: every input read, every command the per-key stage decided read back after the breaker
-                // stage, and nothing new for a moment.
-                if (detector.Metrics.RecordsIn >= expected && commands.Count >= detector.Metrics.CommandsDecided && clock.ElapsedMilliseconds - lastChange > 1_500)
+                producer.Flush(deadline.Token);
+                // Settled when the topology has finished with every record produced (the backend's answers too), nothing
+                // waits on an internal topic and every command and alert it wrote has been read back; and the counters
+                // stood still from one look to the next, so they describe one moment (see DetectorMetrics.Counts).
+                var counts = detector.Metrics.Counts();
+                bool caughtUp = counts.InputsDone >= total + lifecycleProduced && counts.InternalHopsIdle &&
+                                commands.Count + shadow.Count >= counts.CommandsPassed && alerts.Count >= counts.AlertsRaised;
+                if (caughtUp && caughtUpAt == counts)
                 {
                     completed = true;
                     break;
                 }
+                caughtUpAt = caughtUp ? counts : null;
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // Deadline reached: report what there is.
+            // Deadline reached: report what there is, marked incomplete.
         }
         finally
         {
             TryDelete(options.StateDir);
         }
         progress?.Invoke(new RunProgress(produced, total, detector.Metrics.RecordsIn, detector.Metrics, commands.TakeLast(8).ToList(), alerts.TakeLast(4).ToList(), clock.Elapsed));
-        return new RunResult(commands, alerts, scenario.EventCount, lifecycleProduced, detector.Metrics, clock.Elapsed, completed);
+        return new RunResult(commands, shadow, alerts, scenario.EventCount, lifecycleProduced, detector.Metrics, detector.Metrics.Counts(), clock.Elapsed, completed);
     }
 
     private static void Produce(IProducer<string, byte[]> producer, Scenario scenario, TopicNames topics, RunSettings settings, Func<long> consumed,
