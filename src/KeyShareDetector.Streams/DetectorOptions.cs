@@ -39,6 +39,20 @@ public sealed record DetectorOptions
     public short ReplicationFactor { get; init; } = 1;
     public string StateDir { get; init; } = Path.Combine(Path.GetTempPath(), "keyshare-state");
     public int CommitIntervalMs { get; init; } = 100;
+    /// <summary>
+    /// Longest a stream thread polls for records before it processes what it has (Streamiz's PollMs): a poll returns
+    /// early only with a full batch, so at a trickle of input every hop between stages waits this long.
+    /// </summary>
+    public int PollMs { get; init; } = 100;
+    /// <summary>Longest the broker may hold a fetch with no data (librdkafka fetch.wait.max.ms); null for its default (500).</summary>
+    public int? FetchWaitMaxMs { get; init; }
+    /// <summary>Most records one poll hands the stream thread (Streamiz's MaxPollRecords).</summary>
+    public long MaxPollRecords { get; init; } = 500;
+    /// <summary>
+    /// How long a task with records on some of its input partitions but not all waits before processing what it has
+    /// (Streamiz's MaxTaskIdleMs): it merges its partitions by record time only over what it has buffered.
+    /// </summary>
+    public long MaxTaskIdleMs { get; init; }
     /// <summary>Dead letters from one topic within one minute (per task) that raise a warning alert; 0 turns it off.</summary>
     public long DeadLetterAlertPerMinute { get; init; } = 100;
     /// <summary>Follow the policy topic and apply new versions while running.</summary>
@@ -70,6 +84,10 @@ public sealed record DetectorOptions
         if (InputPartitions < 1) errors.Add("InputPartitions must be >= 1");
         if (ReplicationFactor < 1) errors.Add("ReplicationFactor must be >= 1");
         if (CommitIntervalMs < 1) errors.Add("CommitIntervalMs must be >= 1");
+        if (PollMs < 1) errors.Add("PollMs must be >= 1");
+        if (FetchWaitMaxMs is < 0) errors.Add("FetchWaitMaxMs must be >= 0");
+        if (MaxPollRecords < 1) errors.Add("MaxPollRecords must be >= 1");
+        if (MaxTaskIdleMs < 0) errors.Add("MaxTaskIdleMs must be >= 0");
         if (DeadLetterAlertPerMinute < 0) errors.Add("DeadLetterAlertPerMinute must be >= 0");
         return errors;
     }

@@ -132,10 +132,14 @@ public sealed class DetectorService : IAsyncDisposable
             StateDir = options.StateDir,
             ReplicationFactor = options.ReplicationFactor,
             CommitIntervalMs = options.CommitIntervalMs,
+            PollMs = options.PollMs,
+            MaxPollRecords = options.MaxPollRecords,
+            MaxTaskIdleMs = options.MaxTaskIdleMs,
             DefaultTimestampExtractor = new RecordTimestampExtractor(),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             Logger = loggerFactory ?? NullLoggerFactory.Instance,
         };
+        if (options.FetchWaitMaxMs is { } fetchWait) config.FetchWaitMaxMs = fetchWait;
         // Java's default partitioner, so keys re-partitioned here land where Java producers put them.
         config.Partitioner = Partitioner.Murmur2Random;
         foreach (var (k, v) in options.KafkaSettings) StreamConfigSettings.Apply(config, k, v);

@@ -96,6 +96,59 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
 
     public void CommandDecided() => Interlocked.Increment(ref _commandsDecided);
 
+    // Hand-offs between stages, so a caller can tell when nothing is left in flight (see PipelineCounts). Each stage
+    // counts what it sends on before it returns, and counts the record it handled last.
+    private long _inputsHandled;
+    private long _deadLettersHandled;
+    private long _observationsSent;
+    private long _observationsHandled;
+    private long _feedbackSent;
+    private long _feedbackHandled;
+    private long _commandsPassed;
+    private long _alertsRaised;
+
+    /// <summary>The per-key stage finished an input record (access, order, registry, lifecycle).</summary>
+    public void InputHandled() => Interlocked.Increment(ref _inputsHandled);
+
+    /// <summary>The dead-letter branch finished a record (sent to the DLQ, rate alert counted).</summary>
+    public void DeadLetterHandled() => Interlocked.Increment(ref _deadLettersHandled);
+
+    /// <summary>The per-key stage sent observations to the fleet stage.</summary>
+    public void ObservationsSent(int count) => Interlocked.Add(ref _observationsSent, count);
+
+    /// <summary>The fleet stage finished an observation.</summary>
+    public void ObservationHandled() => Interlocked.Increment(ref _observationsHandled);
+
+    /// <summary>The fleet or breaker stage sent records back to the per-key stage (fleet findings, downgrades).</summary>
+    public void FeedbackSent(int count) => Interlocked.Add(ref _feedbackSent, count);
+
+    /// <summary>The per-key stage finished a record of the feedback topic.</summary>
+    public void FeedbackHandled() => Interlocked.Increment(ref _feedbackHandled);
+
+    /// <summary>The breaker stage finished a command (it goes out as exactly one live or shadow command).</summary>
+    public void CommandPassed() => Interlocked.Increment(ref _commandsPassed);
+
+    /// <summary>
+    /// Alerts raised by any stage, counted where they are raised (before they are written), unlike
+    /// <see cref="AlertsBySeverity"/>, which is for dashboards.
+    /// </summary>
+    public void AlertsRaised(int count) => Interlocked.Add(ref _alertsRaised, count);
+
+    /// <summary>
+    /// The hand-off counters now. Read one counter at a time: two equal snapshots taken one after the other saw every
+    /// counter unchanged over a common instant, so they describe that instant (the counters only grow).
+    /// </summary>
+    public PipelineCounts Counts() => new(
+        Interlocked.Read(ref _inputsHandled),
+        Interlocked.Read(ref _deadLettersHandled),
+        Interlocked.Read(ref _commandsDecided),
+        Interlocked.Read(ref _commandsPassed),
+        Interlocked.Read(ref _observationsSent),
+        Interlocked.Read(ref _observationsHandled),
+        Interlocked.Read(ref _feedbackSent),
+        Interlocked.Read(ref _feedbackHandled),
+        Interlocked.Read(ref _alertsRaised));
+
     public void Alert(string severity) => _alertsBySeverity.AddOrUpdate(severity, 1, static (_, n) => n + 1);
 
     public void DeadLetter(string code)
@@ -118,4 +171,32 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
     public void InputApplied() => Interlocked.Increment(ref _inputsApplied);
 
     public void Command(string action) => _commandsByAction.AddOrUpdate(action, 1, static (_, n) => n + 1);
+}
+
+/// <summary>
+/// How far records have got through the topology's stages: inputs through the per-key stage (or the DLQ branch),
+/// commands through the breaker, observations through the fleet stage, findings and downgrades back through the
+/// per-key stage. Every stage counts what it sends on before counting the record it handled, so a consistent
+/// snapshot in which every stage has handled all it was sent has nothing in flight between stages.
+/// </summary>
+public readonly record struct PipelineCounts(
+    long InputsHandled,
+    long DeadLettersHandled,
+    long CommandsDecided,
+    long CommandsPassed,
+    long ObservationsSent,
+    long ObservationsHandled,
+    long FeedbackSent,
+    long FeedbackHandled,
+    long AlertsRaised)
+{
+    /// <summary>Input records the topology has finished with (per-key stage or dead-letter branch).</summary>
+    public long InputsDone => InputsHandled + DeadLettersHandled;
+
+    /// <summary>Nothing is waiting on an internal topic: the breaker, fleet and feedback hops are all caught up.</summary>
+    public bool InternalHopsIdle => CommandsPassed >= CommandsDecided && ObservationsHandled >= ObservationsSent && FeedbackHandled >= FeedbackSent;
+
+    public override string ToString() =>
+        $"inputs {InputsHandled:N0} (+{DeadLettersHandled:N0} dead-lettered); commands decided {CommandsDecided:N0}, passed the breaker {CommandsPassed:N0}; " +
+        $"fleet observations {ObservationsHandled:N0}/{ObservationsSent:N0}; feedback {FeedbackHandled:N0}/{FeedbackSent:N0}; alerts {AlertsRaised:N0}";
 }

@@ -73,6 +73,10 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
             using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) breaker.WriteTo(writer);
             _store.Put(FleetKey, ms.ToArray());
         }
+        _metrics.AlertsRaised(decision.Alerts.Count);
+        if (decision.Downgraded) _metrics.FeedbackSent(1);
+        // Last, after what it sends on is counted: see PipelineCounts.
+        _metrics.CommandPassed();
         return Record<string, BreakerOutput>.Create(decision.Command.ApiKeyId, new BreakerOutput(decision.Command, decision.Alerts, decision.Downgraded));
     }
 

@@ -1,5 +1,6 @@
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Alerts;
+using KeyShareDetector.Streams.Observability;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.Stream;
 
@@ -12,6 +13,7 @@ namespace KeyShareDetector.Streams.Topology;
 public sealed class DeadLetterRateTransformer : ITransformer<string, DeadLetter, string, Alert>
 {
     private readonly long _threshold;
+    private readonly DetectorMetrics _metrics;
     private readonly Dictionary<(string Topic, long Minute), long> _counts = [];
 
     /// <summary>
@@ -20,11 +22,13 @@ public sealed class DeadLetterRateTransformer : ITransformer<string, DeadLetter,
     /// </summary>
     public DeadLetterRateTransformer()
     {
+        _metrics = null!;
     }
 
-    public DeadLetterRateTransformer(long threshold)
+    public DeadLetterRateTransformer(long threshold, DetectorMetrics metrics)
     {
         _threshold = threshold;
+        _metrics = metrics;
     }
 
     public void Init(ProcessorContext<string, Alert> context)
@@ -44,8 +48,15 @@ public sealed class DeadLetterRateTransformer : ITransformer<string, DeadLetter,
             // Keep only recent minutes: the map stays small whatever the input.
             foreach (var old in _counts.Keys.Where(k => k.Minute < minute - (10 * 60_000)).ToList()) _counts.Remove(old);
         }
-        if (_threshold <= 0 || n != _threshold) return null!;
+        if (_threshold <= 0 || n != _threshold)
+        {
+            _metrics.DeadLetterHandled();
+            return null!;
+        }
         var alert = AlertFactory.ForDeadLetterRate(minute, d.SourceTopic, n, _threshold);
+        _metrics.AlertsRaised(1);
+        // Last, after the alert is counted: see PipelineCounts.
+        _metrics.DeadLetterHandled();
         return Record<string, Alert>.Create(alert.DedupKey, alert);
     }
 

@@ -59,7 +59,7 @@ public static class DetectorTopology
         deadLetters.To(topics.DeadLetters, new StringSerDes(), new ContractSerDes<DeadLetter>(codecs.Write, _ => throw new NotSupportedException()));
         deadLetters
             .Transform(TransformerBuilder.New<string, DeadLetter, string, Alert>()
-                .Transformer<DeadLetterRateTransformer>(options.DeadLetterAlertPerMinute)
+                .Transformer<DeadLetterRateTransformer>(options.DeadLetterAlertPerMinute, metrics)
                 .Build(), "dlq-rate")
             .MapValues((a, _) =>
             {

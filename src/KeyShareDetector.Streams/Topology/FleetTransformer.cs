@@ -100,6 +100,10 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
             using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) agg.WriteTo(writer);
             _store.Put(record.Key, ms.ToArray());
         }
+        _metrics.FeedbackSent(outcome.Findings.Count);
+        if (outcome.Alert is not null) _metrics.AlertsRaised(1);
+        // Last, after what it sends on is counted: see PipelineCounts.
+        _metrics.ObservationHandled();
         return outcome.Findings.Count == 0 && outcome.Alert is null ? null! : Record<string, FleetOutcome>.Create(record.Key, outcome);
     }
 

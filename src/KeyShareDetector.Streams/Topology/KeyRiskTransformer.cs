@@ -100,6 +100,10 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
         if (input.Kind is InputKind.Access or InputKind.Order or InputKind.Registry or InputKind.RegistryDeleted or InputKind.Lifecycle) _metrics.InputApplied();
         if (outcome.Late) _metrics.Late();
         if (outcome.Command is not null) _metrics.CommandDecided();
+        if (outcome.Observations is { Count: > 0 } observations) _metrics.ObservationsSent(observations.Count);
+        // Last, after what it sends on is counted: see PipelineCounts.
+        if (input.Kind is InputKind.Downgrade or InputKind.FleetFinding) _metrics.FeedbackHandled();
+        else _metrics.InputHandled();
         if (outcome.Command is null && outcome.Snapshot is null && outcome.Observations is not { Count: > 0 }) return null!;
         return Record<string, DetectorOutput>.Create(record.Key, new DetectorOutput(outcome.Command, outcome.Snapshot, outcome.Observations));
     }
