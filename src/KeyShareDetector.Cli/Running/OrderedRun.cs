@@ -60,9 +60,11 @@ public static class OrderedRun
             [SimTopic.Lifecycle] = driver.CreateInputTopic<byte[], byte[]>(topics.Lifecycle, new ByteArraySerDes(), new ByteArraySerDes()),
         };
         var commandTopic = driver.CreateOutputTopic<string, byte[]>(topics.Enforcement, TimeSpan.Zero, new StringSerDes(), new ByteArraySerDes());
+        var shadowTopic = driver.CreateOutputTopic<string, byte[]>(topics.EnforcementShadow, TimeSpan.Zero, new StringSerDes(), new ByteArraySerDes());
         var alertTopic = driver.CreateOutputTopic<string, byte[]>(topics.Alerts, TimeSpan.Zero, new StringSerDes(), new ByteArraySerDes());
 
         var commands = new List<EnforcementCommand>();
+        var shadow = new List<EnforcementCommand>();
         var alerts = new List<Alert>();
         // Backend answers wait here until the scenario reaches their event time; ties keep the order they were made in.
         var answers = new PriorityQueue<KeyLifecycleEvent, (long Ts, long Seq)>();
@@ -90,7 +92,7 @@ public static class OrderedRun
             Collect();
         }
         progress?.Invoke(new RunProgress(piped, scenario.Records.Count, metrics.RecordsIn, metrics, commands.TakeLast(8).ToList(), alerts.TakeLast(4).ToList(), clock.Elapsed));
-        return new RunResult(commands, alerts, scenario.EventCount, lifecycleProduced, metrics, clock.Elapsed, Completed: true);
+        return new RunResult(commands, shadow, alerts, scenario.EventCount, lifecycleProduced, metrics, metrics.Counts(), clock.Elapsed, Completed: true);
 
         void Collect()
         {
@@ -100,6 +102,7 @@ public static class OrderedRun
                 commands.Add(command);
                 if (settings.Backend?.Invoke(command) is { } answer) answers.Enqueue(answer, (answer.Ts, answerSeq++));
             }
+            foreach (var record in shadowTopic.ReadKeyValueList()) shadow.Add(ContractCodecs.Command.Deserialize(record.Message.Value));
             foreach (var record in alertTopic.ReadKeyValueList()) alerts.Add(ContractCodecs.Alert.Deserialize(record.Message.Value));
         }
     }
