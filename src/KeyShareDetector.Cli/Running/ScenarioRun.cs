@@ -16,7 +16,12 @@ public sealed record RunSettings
 {
     public required PolicyBook Policies { get; init; }
     public int Brokers { get; init; } = 1;
-    public int Partitions { get; init; } = 4;
+    /// <summary>
+    /// Partitions of every input topic. One by default: the detector runs one stream thread either way, and with one
+    /// partition the per-key stage is one task, so its observations reach the fleet stage and its commands the breaker
+    /// in one order every run (from several tasks they arrive in whatever order the thread served the tasks).
+    /// </summary>
+    public int Partitions { get; init; } = 1;
     /// <summary>Events per second of wall time to produce at; 0 = as fast as possible.</summary>
     public double Rate { get; init; }
     /// <summary>Answers commands with lifecycle events (the exchange backend stand-in), or null for none.</summary>
@@ -27,10 +32,10 @@ public sealed record RunSettings
     /// <summary>Event time played per step: a step goes out once the topology has finished with everything before it.</summary>
     public long StepMs { get; init; } = 10_000;
     /// <summary>
-    /// Most records in one step. The whole step must reach the detector within its idle wait, and the embedded broker
-    /// keeps only the newest 5 MB of each partition.
+    /// Most records in one step: a step goes out as one produce request, with at most one batch (1 MB) per partition,
+    /// so the detector fetches it in one piece; and the embedded broker keeps only the newest 5 MB of each partition.
     /// </summary>
-    public int StepMaxRecords { get; init; } = 5_000;
+    public int StepMaxRecords { get; init; } = 2_000;
 }
 
 /// <summary>Progress of a run, for live views.</summary>
@@ -115,7 +120,8 @@ public static class ScenarioRun
             {
                 BootstrapServers = cluster.BootstrapServers,
                 EnableIdempotence = true,
-                LingerMs = 5,
+                // Batches go out when a step is flushed, all at once, not as each partition's linger ends.
+                LingerMs = 1_000,
                 BatchNumMessages = 10_000,
                 QueueBufferingMaxMessages = 500_000,
                 Partitioner = Partitioner.Murmur2Random,

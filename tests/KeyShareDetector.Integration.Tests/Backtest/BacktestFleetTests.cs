@@ -27,9 +27,9 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
     /// <summary>The CLI's demo signer, as in <see cref="BacktestTests"/>.</summary>
     private static readonly CommandSigner DemoSigner = new("demo", Encoding.UTF8.GetBytes("keyshare-demo-secret-not-for-production"));
 
-    /// <summary>How the backtest plays its input (ScenarioRun's defaults): steps of event time, each once the topology is idle.</summary>
+    /// <summary>How the backtest plays its input (RunSettings' defaults): steps of event time, each once the topology is idle.</summary>
     private const long StepMs = 10_000;
-    private const int StepMaxRecords = 5_000;
+    private const int StepMaxRecords = 2_000;
 
     [Fact]
     public async Task A_backtest_with_a_mass_compromise_is_complete_the_same_twice_and_what_the_live_topology_emits()
@@ -94,7 +94,8 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
         {
             ApplicationId = "backtest-fleet-live-" + id,
             BootstrapServers = cluster.BootstrapServers,
-            InputPartitions = 4,
+            // As the backtest runs it: one partition, so the fleet stage and the breaker see one order (see RunSettings.Partitions).
+            InputPartitions = 1,
             StateDir = Path.Combine(Path.GetTempPath(), "keyshare-backtest-fleet-live-" + id),
             WatchPolicyTopic = false,
             // The stream thread settings a stepped replay needs (see ScenarioRun): short polls, and a task gathers a whole step before it merges it by record time.
@@ -112,7 +113,8 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
             await using var detector = await DetectorService.StartAsync(options, book, WireCodecs.Create(WireFormatKind.Json), TimeSpan.FromSeconds(60));
             using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
             {
-                BootstrapServers = cluster.BootstrapServers, EnableIdempotence = true, LingerMs = 5, Partitioner = Partitioner.Murmur2Random,
+                // A step goes out in one piece when it is flushed.
+                BootstrapServers = cluster.BootstrapServers, EnableIdempotence = true, LingerMs = 1_000, Partitioner = Partitioner.Murmur2Random,
             }).Build();
             using var reader = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
             {
