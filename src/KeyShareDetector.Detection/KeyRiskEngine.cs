@@ -97,6 +97,7 @@ public sealed class KeyRiskEngine
         state.Travel.OnAccess(ctx, Policy.ImpossibleTravel, findings);
         state.Sessions.OnAccess(ctx, Policy.ConcurrentSessions, findings);
         state.Fingerprints.OnAccess(ctx, Policy.FingerprintDiversity, findings);
+        PermissionProbe.OnAccess(ctx, state.Registry, state.Unregistered.RegisteredCountry, Policy.NewCountryNetwork.HomeCountries, Policy.PermissionProbe, findings);
         // Spoofing findings wait out their grace period; any record of the key moves its stream time on.
         state.Spoofing.AdvanceTo(streamTime, Policy.Spoofing, findings);
         var observations = Observe(state, ctx, findings);
@@ -133,21 +134,35 @@ public sealed class KeyRiskEngine
         bool withdraw = ctx.Permission == Permission.WITHDRAW;
         if (newNetwork && (foreign || ctx.Geo.IsHosting) && fresh.Weight > 0)
         {
+            // Refused by the allowlist, from a client the key never used, on rented servers or outside the owner's country.
+            string? owner = state.Unregistered.RegisteredCountry;
+            bool outsideOwnerCountry = foreign && (owner is null || !string.Equals(owner, ctx.Geo.Country, StringComparison.Ordinal));
+            bool refusedStranger = fresh.RefusedStrangerFactor > 0 && ctx.HasAllowlist && (newClient || !knewClients) && (ctx.Geo.IsHosting || outsideOwnerCountry);
+            bool newClientAbroad = newClient && foreign && !ctx.Geo.IsHosting;
             double strength = (foreign ? 1.0 : fresh.DomesticHostingStrength) * (ctx.Geo.IsHosting ? fresh.HostingFactor : 1.0) *
-                              (newClient && foreign && !ctx.Geo.IsHosting ? fresh.NewClientFactor : 1.0);
+                              (refusedStranger ? fresh.RefusedStrangerFactor : newClientAbroad ? fresh.NewClientFactor : 1.0);
             // Remembered even for a key without history: a withdrawal attempt from it soon after is evidence on its own.
-            state.Fleet.MarkFresh(ctx.Network, e.Ts, strength);
-            if (establishedCountries || withdraw)
+            state.Fleet.MarkFresh(ctx.Network, e.Ts, strength, stranger: newClient, trade: ctx.Permission == Permission.TRADE);
+            if (establishedCountries || withdraw || refusedStranger)
             {
                 findings.Add(NewNetworkFinding(state, ctx, strength * (withdraw ? fresh.WithdrawFactor : 1.0),
-                    $"first use from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}{(foreign ? ", a country this key had not used" : "")}{(newClient && foreign && !ctx.Geo.IsHosting ? ", from a client this key had not used" : "")}; permission {ctx.Permission}"));
+                    $"first use from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}{(foreign ? ", a country this key had not used" : "")}{(newClientAbroad || (refusedStranger && newClient) ? ", from a client this key had not used" : refusedStranger ? ", from a client on a key with no client history" : "")}{(refusedStranger ? ", refused by the key's allowlist" : "")}; permission {ctx.Permission}"));
             }
         }
-        else if (withdraw && !newNetwork && fresh.Weight > 0 && fresh.FreshNetworkMs > 0 &&
+        else if (!newNetwork && fresh.Weight > 0 && fresh.FreshNetworkMs > 0 &&
                  state.Fleet.Fresh(ctx.Network, e.Ts, fresh.FreshNetworkMs) is { } recent)
         {
-            findings.Add(NewNetworkFinding(state, ctx, recent.Strength * fresh.WithdrawFactor,
-                $"withdrawal attempt from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}, which this key first used {(e.Ts - recent.FirstSeen) / 1000} s earlier; status {e.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}"));
+            if (withdraw)
+            {
+                findings.Add(NewNetworkFinding(state, ctx, recent.Strength * fresh.WithdrawFactor,
+                    $"withdrawal attempt from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country}, which this key first used {(e.Ts - recent.FirstSeen) / 1000} s earlier; status {e.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}"));
+            }
+            else if (ctx.Permission == Permission.TRADE && fresh.FreshTradesToRaise > 0 && state.Fleet.FreshStranger && e.Ts - recent.FirstSeen <= fresh.FreshTradeWindowMs &&
+                     state.Fleet.CountFreshTrade() is var trades && trades >= fresh.FreshTradesToRaise)
+            {
+                findings.Add(NewNetworkFinding(state, ctx, recent.Strength * fresh.FreshTradeFactor,
+                    $"{trades} trade requests from {ctx.Network}{(ctx.Geo.IsHosting ? " (hosting/VPN)" : "")} in {ctx.Geo.Country} within {(e.Ts - recent.FirstSeen) / 1000} s of its first use, by a client this key had not used before it"));
+            }
         }
         long bucket = cross.Window.BucketOf(e.Ts);
         List<FleetObservation>? list = null;

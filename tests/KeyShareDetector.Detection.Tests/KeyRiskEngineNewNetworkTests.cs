@@ -169,7 +169,158 @@ public class KeyRiskEngineNewNetworkTests
         var abroad = engine.NewState("k1");
         engine.OnRegistry(abroad, registry);
         var c = Assert.Single(Feed(engine, abroad, Call("11.111.0.5", T0, AttackerScript, "/v1/orders", "POST")));
-        Assert.Equal("UNREGISTERED_IP", c.Reasons[0].Code);
-        Assert.Contains("from HK while the owner is in KR", c.Reasons[0].Summary, StringComparison.Ordinal);
+        var unregistered = Assert.Single(c.Reasons, r => r.Code == "UNREGISTERED_IP");
+        Assert.Contains("from HK while the owner is in KR", unregistered.Summary, StringComparison.Ordinal);
+    }
+
+    private static KeyRegistryRecord Allowlisted(string cidr = "11.1.0.10/32", params Permission[] permissions) => new()
+    {
+        ApiKeyId = "k1", AccountId = "acct-k1", AllowedCidrs = [cidr], CreatedAt = T0 - 86_400_000,
+        Permissions = permissions.Length == 0 ? [Permission.READ, Permission.TRADE] : permissions,
+    };
+
+    [Fact]
+    public void A_stolen_allowlisted_key_tried_once_from_rented_servers_is_warned_though_the_key_has_no_history()
+    {
+        var engine = Engine();
+        var state = engine.NewState("k1");
+        engine.OnRegistry(state, Allowlisted());
+        var c = Assert.Single(Feed(engine, state, Call("11.106.0.7", T0, AttackerScript)));
+        Assert.Equal(EnforcementAction.WARN, c.Action);
+        Assert.Equal("NEW_COUNTRY_NETWORK", c.Reasons[0].Code);
+        Assert.Contains("refused by the key's allowlist", c.Reasons[0].Summary, StringComparison.Ordinal);
+        Assert.Contains(c.Reasons, r => r.Code == "UNREGISTERED_IP");
+    }
+
+    [Fact]
+    public void A_stolen_allowlisted_key_tried_from_a_domestic_cloud_by_a_new_client_is_warned()
+    {
+        // 11.100/16 is AWS Seoul: not abroad, but rented servers and somebody else's script.
+        var engine = Engine();
+        var state = engine.NewState("k1");
+        engine.OnRegistry(state, Allowlisted());
+        long ts = T0;
+        for (int i = 0; i < 30; i++, ts += 60_000) Assert.Null(engine.OnAccess(state, Call("11.1.0.10", ts)).Command);
+        var c = Assert.Single(Feed(engine, state, Call("11.100.0.9", ts, AttackerScript)));
+        Assert.Contains("refused by the key's allowlist", c.Reasons[0].Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_owner_refused_abroad_with_their_own_phone_is_not_actioned()
+    {
+        var engine = Engine();
+        var state = engine.NewState("k1");
+        engine.OnRegistry(state, Allowlisted());
+        // A key with little history (below newCountryNetwork.minPriorEvents), so only the refused-stranger rule could raise it.
+        long ts = T0;
+        for (int i = 0; i < 5; i++, ts += 60_000) Assert.Null(engine.OnAccess(state, Call("11.1.0.10", ts)).Command);
+        // The hotel's Wi-Fi in Tokyo, three refused tries with the app the key always used.
+        Assert.Empty(Feed(engine, state, Call("11.10.0.20", ts), Call("11.10.0.20", ts + 5_000), Call("11.10.0.20", ts + 10_000)));
+    }
+
+    [Fact]
+    public void An_owner_living_abroad_refused_on_their_own_country_s_network_is_not_actioned()
+    {
+        // Allowlist in London; the first request of the key comes from another London line: a foreign country for the
+        // exchange, but the owner's own.
+        var engine = Engine();
+        var state = engine.NewState("k1");
+        engine.OnRegistry(state, Allowlisted("11.21.0.10/32"));
+        Assert.Empty(Feed(engine, state, Call("11.21.5.5", T0, AttackerScript), Call("11.21.5.5", T0 + 5_000, AttackerScript)));
+    }
+
+    [Fact]
+    public void The_refused_stranger_factor_is_policy_data()
+    {
+        var policy = DetectionPolicy.Default with { NewCountryNetwork = new KeyShareDetector.Detection.Fleet.NewCountryNetworkRule { RefusedStrangerFactor = 0 } };
+        var engine = Engine(policy);
+        var state = engine.NewState("k1");
+        engine.OnRegistry(state, Allowlisted());
+        Assert.Empty(Feed(engine, state, Call("11.106.0.7", T0, AttackerScript)));
+    }
+
+    private static AccessEvent Trade(string ip, long ts, string agent) => Call(ip, ts, agent, "/v1/orders", "POST");
+
+    [Fact]
+    public void A_new_client_trading_at_once_from_a_foreign_vpn_the_key_never_used_is_warned()
+    {
+        var (engine, state, ts) = Established();
+        var commands = Feed(engine, state,
+            Call("11.111.0.5", ts, AttackerScript),
+            Trade("11.111.0.5", ts + 10_000, AttackerScript),
+            Trade("11.111.0.5", ts + 30_000, AttackerScript),
+            Trade("11.111.0.5", ts + 60_000, AttackerScript),
+            Trade("11.111.0.5", ts + 90_000, AttackerScript));
+        var c = Assert.Single(commands);
+        Assert.Equal(ts + 90_000, c.IssuedAt);
+        Assert.Equal("NEW_COUNTRY_NETWORK", c.Reasons[0].Code);
+        Assert.Contains("4 trade requests from AS60068 (hosting/VPN) in HK within 90 s", c.Reasons[0].Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_owner_trading_through_a_vpn_with_their_own_app_is_not_actioned()
+    {
+        var (engine, state, ts) = Established();
+        Assert.Empty(Feed(engine, state,
+            Call("11.111.0.5", ts),
+            Trade("11.111.0.5", ts + 10_000, OwnerApp),
+            Trade("11.111.0.5", ts + 30_000, OwnerApp),
+            Trade("11.111.0.5", ts + 60_000, OwnerApp),
+            Trade("11.111.0.5", ts + 90_000, OwnerApp)));
+    }
+
+    [Fact]
+    public void Trades_now_and_then_after_the_first_minutes_on_a_new_vpn_are_not_actioned()
+    {
+        var (engine, state, ts) = Established();
+        long window = DetectionPolicy.Default.NewCountryNetwork.FreshTradeWindowMs;
+        Assert.Empty(Feed(engine, state,
+            Call("11.111.0.5", ts, AttackerScript),
+            Trade("11.111.0.5", ts + 10_000, AttackerScript),
+            Trade("11.111.0.5", ts + 20_000, AttackerScript),
+            Trade("11.111.0.5", ts + window + 1, AttackerScript),
+            Trade("11.111.0.5", ts + window + 60_000, AttackerScript)));
+    }
+
+    [Fact]
+    public void The_fresh_trade_count_is_policy_data()
+    {
+        var policy = DetectionPolicy.Default with { NewCountryNetwork = new KeyShareDetector.Detection.Fleet.NewCountryNetworkRule { FreshTradesToRaise = 0 } };
+        var (engine, state, ts) = Established(policy);
+        Assert.Empty(Feed(engine, state,
+            Call("11.111.0.5", ts, AttackerScript),
+            Trade("11.111.0.5", ts + 10_000, AttackerScript),
+            Trade("11.111.0.5", ts + 20_000, AttackerScript),
+            Trade("11.111.0.5", ts + 30_000, AttackerScript),
+            Trade("11.111.0.5", ts + 40_000, AttackerScript)));
+    }
+
+    [Fact]
+    public void The_fresh_network_s_trade_count_survives_the_state_codec()
+    {
+        var (engine, state, ts) = Established();
+        Feed(engine, state, Call("11.111.0.5", ts, AttackerScript), Trade("11.111.0.5", ts + 1_000, AttackerScript), Trade("11.111.0.5", ts + 2_000, AttackerScript),
+            Trade("11.111.0.5", ts + 3_000, AttackerScript));
+        var restored = KeyRiskStateCodec.Decode(KeyRiskStateCodec.Encode(state), engine.Policy);
+        Assert.Equal(KeyRiskStateCodec.Encode(state), KeyRiskStateCodec.Encode(restored));
+        var fourth = Trade("11.111.0.5", ts + 4_000, AttackerScript);
+        var command = engine.OnAccess(restored, fourth).Command;
+        Assert.NotNull(command);
+        Assert.Equal(engine.OnAccess(state, fourth).Command?.CommandId, command.CommandId);
+    }
+
+    [Fact]
+    public void State_written_in_format_6_still_reads_with_no_fresh_trades_counted()
+    {
+        // A key whose state holds no active finding ends with the fleet memory and an empty finding count: format 6 is
+        // format 7 without the fresh network's stranger flag and trade count (5 bytes before the count).
+        var (engine, state, ts) = Established();
+        byte[] v7 = KeyRiskStateCodec.Encode(state);
+        Assert.Equal(7, v7[0]);
+        byte[] v6 = [6, .. v7.AsSpan(1, v7.Length - 10), .. v7.AsSpan(v7.Length - 4)];
+        var restored = KeyRiskStateCodec.Decode(v6, engine.Policy);
+        Assert.Equal(v7, KeyRiskStateCodec.Encode(restored));
+        Assert.False(restored.Fleet.FreshStranger);
+        Assert.Equal(state.Fleet.KnownClients, restored.Fleet.KnownClients);
     }
 }

@@ -67,15 +67,34 @@ public sealed record NewCountryNetworkRule
     /// it again with <see cref="WithdrawFactor"/>: a script that first reads, then tries to withdraw (0 turns it off).
     /// </summary>
     public long FreshNetworkMs { get; init; } = 900_000;
+    /// <summary>
+    /// Strength multiplier (in place of <see cref="NewClientFactor"/>) for a request the key's allowlist refuses, from a
+    /// client the key never used (or a key that has used none yet), on a new hosting/VPN network or in another country
+    /// than the owner's; such a request raises the finding even on a key without history. Owners refused abroad or on a
+    /// VPN run their own app; a stolen key tried from rented servers runs somebody else's script (0 turns it off).
+    /// </summary>
+    public double RefusedStrangerFactor { get; init; } = 1.5;
+    /// <summary>
+    /// Trade requests from the fresh network (within <see cref="FreshNetworkMs"/> of its first use, which came with a client
+    /// the key had used none like) that raise the finding again × <see cref="FreshTradeFactor"/>: somebody else's script
+    /// trading on the key. An owner who switches a VPN on with their own app reads and trades now and then (0 turns it off).
+    /// </summary>
+    public int FreshTradesToRaise { get; init; } = 4;
+    /// <summary>The trades must come within this long of the fresh network's first use: a script trades at once, an owner now and then.</summary>
+    public long FreshTradeWindowMs { get; init; } = 300_000;
+    /// <summary>Strength multiplier for the fresh network's trades (see <see cref="FreshTradesToRaise"/>).</summary>
+    public double FreshTradeFactor { get; init; } = 1.5;
 
     public IEnumerable<string> Validate()
     {
         if (Weight < 0) yield return "newCountryNetwork.weight: must be >= 0";
         if (MinPriorEvents < 1) yield return "newCountryNetwork.minPriorEvents: must be >= 1";
-        if (HostingFactor < 0 || WithdrawFactor < 0 || NewClientFactor < 0) yield return "newCountryNetwork factors: must be >= 0";
+        if (HostingFactor < 0 || WithdrawFactor < 0 || NewClientFactor < 0 || RefusedStrangerFactor < 0 || FreshTradeFactor < 0) yield return "newCountryNetwork factors: must be >= 0";
         if (KnownCountriesPerKey < 1) yield return "newCountryNetwork.knownCountriesPerKey: must be >= 1";
         if (KnownClientsPerKey < 1) yield return "newCountryNetwork.knownClientsPerKey: must be >= 1";
         if (FreshNetworkMs < 0) yield return "newCountryNetwork.freshNetworkMs: must be >= 0";
+        if (FreshTradesToRaise < 0) yield return "newCountryNetwork.freshTradesToRaise: must be >= 0";
+        if (FreshTradeWindowMs < 0) yield return "newCountryNetwork.freshTradeWindowMs: must be >= 0";
         if (HomeCountries is null || HomeCountries.Any(c => c is not { Length: 2 } || !c.All(char.IsAsciiLetterUpper)))
             yield return "newCountryNetwork.homeCountries: must be two-letter upper-case ISO country codes";
     }

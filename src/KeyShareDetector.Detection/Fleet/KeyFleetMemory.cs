@@ -14,6 +14,8 @@ public sealed class KeyFleetMemory
     private readonly List<(ulong Country, long LastSeen)> _countries = [];
     private readonly List<(ulong Client, long LastSeen)> _clients = [];
     private (ulong Network, long FirstSeen, double Strength) _fresh;
+    /// <summary>Whether the fresh network came with a client the key had never used, and the trade requests from it since.</summary>
+    private (bool Stranger, int Trades) _freshUse;
     private readonly ulong[] _recent = new ulong[RecentCap];
     private int _next;
 
@@ -45,8 +47,21 @@ public sealed class KeyFleetMemory
 
     public int KnownClients => _clients.Count;
 
-    /// <summary>Remembers the network that just raised a new-network finding, with the finding's base strength.</summary>
-    public void MarkFresh(string network, long ts, double strength) => _fresh = (XxHash64.HashString(network), ts, strength);
+    /// <summary>
+    /// Remembers the network that just raised a new-network finding, with the finding's base strength, whether a client the
+    /// key had never used came with it and whether that first request was a trade.
+    /// </summary>
+    public void MarkFresh(string network, long ts, double strength, bool stranger = false, bool trade = false)
+    {
+        _fresh = (XxHash64.HashString(network), ts, strength);
+        _freshUse = (stranger, trade ? 1 : 0);
+    }
+
+    /// <summary>Whether the fresh network came with a client the key had never used.</summary>
+    public bool FreshStranger => _freshUse.Stranger;
+
+    /// <summary>Counts one more trade request from the fresh network; returns the count so far.</summary>
+    public int CountFreshTrade() => _freshUse.Trades = Math.Min(_freshUse.Trades + 1, int.MaxValue - 1);
 
     /// <summary>
     /// The base strength of the new-network finding <paramref name="network"/> raised, when it is the key's latest such
@@ -120,10 +135,15 @@ public sealed class KeyFleetMemory
         w.Write(_fresh.Network);
         w.Write(_fresh.FirstSeen);
         w.Write(_fresh.Strength);
+        w.Write(_freshUse.Stranger);
+        w.Write(_freshUse.Trades);
     }
 
-    /// <summary>Reads what <see cref="WriteTo"/> wrote; state written before clients were remembered (format 5) has none.</summary>
-    public void ReadFrom(BinaryReader r, bool withClients = true)
+    /// <summary>
+    /// Reads what <see cref="WriteTo"/> wrote; state written before clients were remembered (format 5) has none, and state
+    /// written before the fresh network's use was counted (format 6) has no stranger and no trades.
+    /// </summary>
+    public void ReadFrom(BinaryReader r, bool withClients = true, bool withFreshUse = true)
     {
         ArgumentNullException.ThrowIfNull(r);
         int n = r.ReadInt32();
@@ -136,5 +156,7 @@ public sealed class KeyFleetMemory
         int k = r.ReadInt32();
         for (int i = 0; i < k; i++) _clients.Add((r.ReadUInt64(), r.ReadInt64()));
         _fresh = (r.ReadUInt64(), r.ReadInt64(), r.ReadDouble());
+        if (!withFreshUse) return;
+        _freshUse = (r.ReadBoolean(), r.ReadInt32());
     }
 }

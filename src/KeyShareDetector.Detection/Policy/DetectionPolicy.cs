@@ -86,6 +86,7 @@ public sealed record DetectionPolicy
     public CrossAccountRule CrossAccount { get; init; } = new();
     public MassCompromiseRule MassCompromise { get; init; } = new();
     public NewCountryNetworkRule NewCountryNetwork { get; init; } = new();
+    public PermissionProbeRule PermissionProbe { get; init; } = new();
     public InputLimits Limits { get; init; } = new();
     /// <summary>A finding's strength counts at most this much in the risk score.</summary>
     public double StrengthCap { get; init; } = 3;
@@ -117,6 +118,7 @@ public sealed record DetectionPolicy
         errors.AddRange(CrossAccount.Validate());
         errors.AddRange(MassCompromise.Validate());
         errors.AddRange(NewCountryNetwork.Validate());
+        errors.AddRange(PermissionProbe.Validate());
         if (StrengthCap <= 0) errors.Add("strengthCap: must be > 0");
         if (!(Limits.MaxOrderAmount > 0) || !double.IsFinite(Limits.MaxOrderAmount) || Limits.MaxOrderAmount > 1e150)
             errors.Add("limits.maxOrderAmount: must be > 0 and at most 1e150 (its square must stay finite)");
@@ -140,6 +142,7 @@ public sealed record DetectionPolicy
         "CROSS_ACCOUNT_IP" or "CROSS_ACCOUNT_PREFIX" or "CROSS_ACCOUNT_FINGERPRINT" => CrossAccount.Weight,
         "MASS_COMPROMISE" => MassCompromise.Weight,
         "NEW_COUNTRY_NETWORK" => NewCountryNetwork.Weight,
+        Signals.PermissionProbe.Code => PermissionProbe.Weight,
         _ => Spoofing.WeightOf(code),
     };
 }

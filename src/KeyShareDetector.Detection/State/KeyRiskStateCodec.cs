@@ -12,6 +12,8 @@ public static class KeyRiskStateCodec
     private const byte FormatV5 = 5;
     /// <summary>Format 6 adds the key's known clients to its fleet memory; format 5 state still reads (no clients known).</summary>
     private const byte FormatV6 = 6;
+    /// <summary>Format 7 adds whether the fresh network came with a new client and its trade count; format 6 state reads with neither.</summary>
+    private const byte FormatV7 = 7;
 
     public static byte[] Encode(KeyRiskState s)
     {
@@ -19,7 +21,7 @@ public static class KeyRiskStateCodec
         using var ms = new MemoryStream(512);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(FormatV6);
+            w.Write(FormatV7);
             w.Write(s.ApiKeyId);
             w.Write(s.AccountId);
             w.Write(s.StreamTime);
@@ -51,7 +53,7 @@ public static class KeyRiskStateCodec
         using var ms = new MemoryStream(data.ToArray(), writable: false);
         using var r = new BinaryReader(ms, Encoding.UTF8);
         byte format = r.ReadByte();
-        if (format is not (FormatV5 or FormatV6)) throw new InvalidDataException($"unknown key state format {format}");
+        if (format is not (FormatV5 or FormatV6 or FormatV7)) throw new InvalidDataException($"unknown key state format {format}");
         var s = new KeyRiskState(r.ReadString(), policy)
         {
             AccountId = r.ReadString(),
@@ -70,7 +72,7 @@ public static class KeyRiskStateCodec
         s.Sessions.ReadFrom(r);
         s.Fingerprints.ReadFrom(r);
         s.Spoofing = SpoofingAggregate.ReadFrom(r);
-        s.Fleet.ReadFrom(r, withClients: format >= FormatV6);
+        s.Fleet.ReadFrom(r, withClients: format >= FormatV6, withFreshUse: format >= FormatV7);
         int n = r.ReadInt32();
         for (int i = 0; i < n; i++)
         {

@@ -61,7 +61,8 @@ internal static class StateBound
                             + 4 + (s.MaxCyclesPerSymbol * ((2 * 8) + 1 + (2 * 8) + (2 * 4) + (2 * id)))))
                         + 4 + (s.MaxBufferedEvents * ((5 * id) + 8 + 2 + (3 * 8) + (2 * 9) + 1 + ip + 1 + id));
 
-        long fleet = 4 + (policy.MassCompromise.KnownNetworksPerKey * 16) + 4 + (32 * 8) + 4 + (policy.NewCountryNetwork.KnownCountriesPerKey * 16);
+        long fleet = 4 + (policy.MassCompromise.KnownNetworksPerKey * 16) + 4 + (32 * 8) + 4 + (policy.NewCountryNetwork.KnownCountriesPerKey * 16)
+                     + 4 + (policy.NewCountryNetwork.KnownClientsPerKey * 16) + (3 * 8) + 1 + 4;
 
         long subject = Math.Max(Str((2 * textChars) + 32), network);
         long reason = Str(32) + Str(SummaryChars) + 4 + (MetricsPerReason * (Str(32) + 8)) + 4 + (Evidence.SubjectCap * subject);
