@@ -59,6 +59,12 @@ public sealed record DetectorOptions
     public bool WatchPolicyTopic { get; init; } = true;
     /// <summary>Extra librdkafka settings (SASL/SSL...) applied to every client.</summary>
     public IReadOnlyDictionary<string, string> KafkaSettings { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Settings for the stream's own clients only, applied after <see cref="KafkaSettings"/> and never given to other
+    /// clients (policy watcher, admin): librdkafka names, optionally with Streamiz's client prefix
+    /// (main.consumer., restore.consumer., global.consumer., producer., admin.), e.g. main.consumer.session.timeout.ms.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> StreamSettings { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Name of the per-key state store; its changelog topic is "{ApplicationId}-{store}-changelog".</summary>
     public const string KeyStateStore = "key-risk-state";
@@ -89,6 +95,10 @@ public sealed record DetectorOptions
         if (MaxPollRecords < 1) errors.Add("MaxPollRecords must be >= 1");
         if (MaxTaskIdleMs < 0) errors.Add("MaxTaskIdleMs must be >= 0");
         if (DeadLetterAlertPerMinute < 0) errors.Add("DeadLetterAlertPerMinute must be >= 0");
+        foreach (var (key, value) in StreamSettings)
+        {
+            if (StreamConfigSettings.Problem(key, value) is { } problem) errors.Add($"StreamSettings[{key}]: {problem}");
+        }
         return errors;
     }
 }

@@ -143,6 +143,7 @@ public sealed class DetectorService : IAsyncDisposable
         // Java's default partitioner, so keys re-partitioned here land where Java producers put them.
         config.Partitioner = Partitioner.Murmur2Random;
         foreach (var (k, v) in options.KafkaSettings) StreamConfigSettings.Apply(config, k, v);
+        foreach (var (k, v) in options.StreamSettings) StreamConfigSettings.Apply(config, k, v);
 
         DetectorService? created = null;
         config.InnerExceptionHandler = e =>

@@ -87,6 +87,7 @@ internal static class RunCommand
             CommitIntervalMs = settings.Detector.CommitIntervalMs,
             WatchPolicyTopic = settings.Policy.WatchTopic,
             KafkaSettings = settings.KafkaClientSettings(),
+            StreamSettings = settings.Kafka.Streamiz,
         };
         var codecs = WireCodecs.Create(Enum.Parse<WireFormatKind>(settings.Detector.WireFormat, ignoreCase: true));
 

@@ -17,6 +17,11 @@ public sealed class KafkaSettings
     public string? SslKeyLocation { get; set; }
     public string? SslKeyPassword { get; set; }
     public string? SchemaRegistryUrl { get; set; }
+    /// <summary>
+    /// Settings for the stream's own Kafka clients, by librdkafka name (Streamiz's client prefixes allowed), e.g.
+    /// Kafka:Streamiz:main.consumer.session.timeout.ms; never given to the policy watcher or the topic audit.
+    /// </summary>
+    public Dictionary<string, string> Streamiz { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>How the detector runs.</summary>
@@ -105,6 +110,10 @@ public sealed class RunConfiguration
             e.Add("Signing:SecretFile (or KEYSHARE_SIGNING_SECRET) is required: commands must be signed");
         }
         e.AddRange(KeyShareDetector.Geo.GeoLookupFactory.Validate(Geo));
+        foreach (var (key, value) in Kafka.Streamiz)
+        {
+            if (KeyShareDetector.Streams.StreamConfigSettings.Problem(key, value) is { } problem) e.Add($"Kafka:Streamiz:{key}: {problem}");
+        }
         return e;
     }
 

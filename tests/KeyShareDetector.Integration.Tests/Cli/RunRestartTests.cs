@@ -37,20 +37,7 @@ public sealed class RunRestartTests : IDisposable
         });
 
     /// <summary>Produces keyed by api key id; returns the partitions the records landed on.</summary>
-    private async Task<HashSet<int>> ProduceAsync(IEnumerable<AccessEvent> events)
-    {
-        var partitions = new HashSet<int>();
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build();
-        foreach (var e in events)
-        {
-            var report = await producer.ProduceAsync(Topics.Access, new Message<string, byte[]>
-            {
-                Key = e.ApiKeyId, Value = ContractCodecs.Access.SerializeJson(e), Timestamp = new Timestamp(e.Ts, TimestampType.CreateTime),
-            });
-            partitions.Add(report.Partition.Value);
-        }
-        return partitions;
-    }
+    private async Task<HashSet<int>> ProduceAsync(IEnumerable<AccessEvent> events) => [.. (await AccessProducer.ProduceAsync(_cluster.BootstrapServers, events)).Values];
 
     private RunProcess Start(bool exactlyOnce) => RunProcess.Start(new Dictionary<string, string>
     {
@@ -73,39 +60,14 @@ public sealed class RunRestartTests : IDisposable
         return metrics;
     }
 
-    private long[] CommittedOffsets()
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = AppId, IsolationLevel = IsolationLevel.ReadCommitted }).Build();
-        return consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Topics.Access, p)), TimeSpan.FromSeconds(10))
-            .OrderBy(t => t.Partition.Value).Select(t => t.Offset.Value).ToArray();
-    }
+    private long[] CommittedOffsets() => TopicReader.CommittedOffsets(_cluster.BootstrapServers, AppId, Topics.Access, Partitions);
 
-    private long[] EndOffsets()
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = "restart-probe", IsolationLevel = IsolationLevel.ReadCommitted }).Build();
-        return Enumerable.Range(0, Partitions).Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(Topics.Access, p), TimeSpan.FromSeconds(10)).High.Value).ToArray();
-    }
+    private long[] EndOffsets() => TopicReader.EndOffsets(_cluster.BootstrapServers, Topics.Access, Partitions);
 
     /// <summary>Every record of the enforcement topic, read to the end of each partition (the detector has stopped).</summary>
-    private List<(EnforcementCommand Command, byte[] Bytes)> AllCommands()
-    {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = _cluster.BootstrapServers, GroupId = "restart-reader-" + Guid.NewGuid().ToString("N"), EnablePartitionEof = true, EnableAutoCommit = false,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topics.Enforcement, p, Offset.Beginning)));
-        var records = new List<(EnforcementCommand, byte[])>();
-        var ended = new HashSet<int>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (ended.Count < Partitions)
-        {
-            var r = consumer.Consume(deadline.Token);
-            if (r.IsPartitionEOF) ended.Add(r.Partition.Value);
-            else records.Add((ContractCodecs.Command.Deserialize(r.Message.Value), r.Message.Value));
-        }
-        return records;
-    }
+    private List<(EnforcementCommand Command, byte[] Bytes)> AllCommands() =>
+        [.. TopicReader.ReadToEnd(_cluster.BootstrapServers, Topics.Enforcement, Partitions, TimeSpan.FromSeconds(30))
+            .Select(r => (ContractCodecs.Command.Deserialize(r.Message.Value), r.Message.Value))];
 
     private async Task ProvisionAsync() =>
         await _cluster.EnsureAsync(DetectorTopology.RequiredTopics(new DetectorOptions { BootstrapServers = _cluster.BootstrapServers, ApplicationId = AppId, InputPartitions = Partitions }), CancellationToken.None);
