@@ -55,6 +55,12 @@ public sealed record DetectorOptions
     public long MaxTaskIdleMs { get; init; }
     /// <summary>Dead letters from one topic within one minute (per task) that raise a warning alert; 0 turns it off.</summary>
     public long DeadLetterAlertPerMinute { get; init; } = 100;
+    /// <summary>
+    /// Stages skip a record at or below the source offset they last applied to its entry (a restart re-reading its
+    /// input, a retried transaction), see <see cref="Topology.AppliedOffsets"/>. Off only where nothing is read twice
+    /// and offsets are not real: Streamiz's synchronous TopologyTestDriver gives every internal-topic record offset 0.
+    /// </summary>
+    public bool SkipRedelivered { get; init; } = true;
     /// <summary>Follow the policy topic and apply new versions while running.</summary>
     public bool WatchPolicyTopic { get; init; } = true;
     /// <summary>Extra librdkafka settings (SASL/SSL...) applied to every client.</summary>
