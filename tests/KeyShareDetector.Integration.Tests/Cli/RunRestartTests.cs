@@ -39,7 +39,7 @@ public sealed class RunRestartTests : IDisposable
     /// <summary>Produces keyed by api key id; returns the partitions the records landed on.</summary>
     private async Task<HashSet<int>> ProduceAsync(IEnumerable<AccessEvent> events) => [.. (await AccessProducer.ProduceAsync(_cluster.BootstrapServers, events)).Values];
 
-    private RunProcess Start(bool exactlyOnce) => RunProcess.Start(new Dictionary<string, string>
+    private RunProcess Start(bool exactlyOnce) => RunProcess.Start(new Dictionary<string, string>(RunProcess.QuickRebalance)
     {
         ["Kafka:BootstrapServers"] = _cluster.BootstrapServers,
         ["Detector:ApplicationId"] = AppId,

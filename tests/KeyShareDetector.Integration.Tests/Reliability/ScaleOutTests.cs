@@ -297,7 +297,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
                          $"reference {reference.Count} commands in {referenceTime.TotalSeconds:F1} s; killed at {killedAt.TotalSeconds:F1} s, " +
                          $"taken over {(takenOverAt - killedAt).TotalSeconds:F1} s later, {skipped} records read again and skipped; {commands.Count} records, {missing} missing, {duplicated} duplicated, {extra.Count} extra; " +
                          $"total {clock.Elapsed.TotalSeconds:F1} s");
-        output.WriteLine(SoakScale.Record(nameof(ScaleOutTests), events, faults: 1, clock.Elapsed, missing, duplicated));
+        output.WriteLine(SoakScale.Record(nameof(ScaleOutTests) + (exactlyOnce ? " (EOS)" : " (ALOS)"), events, faults: 1, clock.Elapsed, missing, duplicated));
 
         Assert.True(missing == 0 && duplicated == 0 && extra.Count == 0,
             $"{missing} commands missing, {duplicated} duplicated, extra: {string.Join("; ", extra.Take(10))}");
