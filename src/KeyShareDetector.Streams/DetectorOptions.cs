@@ -46,6 +46,11 @@ public sealed record DetectorOptions
     public int PollMs { get; init; } = 100;
     /// <summary>Longest the broker may hold a fetch with no data (librdkafka fetch.wait.max.ms); null for its default (500).</summary>
     public int? FetchWaitMaxMs { get; init; }
+    /// <summary>
+    /// Consumer group session timeout (librdkafka session.timeout.ms); null for its default (45 s). A crashed
+    /// instance's partitions go to another member, or back to it after a restart, only once it has expired.
+    /// </summary>
+    public int? SessionTimeoutMs { get; init; }
     /// <summary>Most records one poll hands the stream thread (Streamiz's MaxPollRecords).</summary>
     public long MaxPollRecords { get; init; } = 500;
     /// <summary>

@@ -87,25 +87,9 @@ public sealed class RunRestartTests : IDisposable
     }
 
     /// <summary>Every record of the enforcement topic, read to the end of each partition (the detector has stopped).</summary>
-    private List<(EnforcementCommand Command, byte[] Bytes)> AllCommands()
-    {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = _cluster.BootstrapServers, GroupId = "restart-reader-" + Guid.NewGuid().ToString("N"), EnablePartitionEof = true, EnableAutoCommit = false,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topics.Enforcement, p, Offset.Beginning)));
-        var records = new List<(EnforcementCommand, byte[])>();
-        var ended = new HashSet<int>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (ended.Count < Partitions)
-        {
-            var r = consumer.Consume(deadline.Token);
-            if (r.IsPartitionEOF) ended.Add(r.Partition.Value);
-            else records.Add((ContractCodecs.Command.Deserialize(r.Message.Value), r.Message.Value));
-        }
-        return records;
-    }
+    private List<(EnforcementCommand Command, byte[] Bytes)> AllCommands() =>
+        TopicReader.ReadToEnd(_cluster.BootstrapServers, Topics.Enforcement, Partitions, TimeSpan.FromSeconds(30))
+            .Select(r => (ContractCodecs.Command.Deserialize(r.Message.Value), r.Message.Value)).ToList();
 
     private async Task ProvisionAsync() =>
         await _cluster.EnsureAsync(DetectorTopology.RequiredTopics(new DetectorOptions { BootstrapServers = _cluster.BootstrapServers, ApplicationId = AppId, InputPartitions = Partitions }), CancellationToken.None);

@@ -11,6 +11,7 @@ public sealed class RunProcess : IDisposable
     private readonly Process _process;
     private readonly HttpClient _http;
     private readonly StringBuilder _stderr = new();
+    private readonly StringBuilder _stdout = new();
 
     private RunProcess(Process process, int port)
     {
@@ -33,7 +34,16 @@ public sealed class RunProcess : IDisposable
             if (e.Data is null) return;
             lock (run._stderr) run._stderr.AppendLine(e.Data);
         };
-        p.OutputDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (run._stdout)
+            {
+                run._stdout.AppendLine(e.Data);
+                // Only the end is wanted, for failure messages.
+                if (run._stdout.Length > 64_000) run._stdout.Remove(0, 32_000);
+            }
+        };
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
         return run;
@@ -47,6 +57,16 @@ public sealed class RunProcess : IDisposable
         get
         {
             lock (_stderr) return _stderr.ToString();
+        }
+    }
+
+    /// <summary>The end of what the process wrote to stdout (its log lines), for failure messages.</summary>
+    public string LogTail(int chars = 4_000)
+    {
+        lock (_stdout)
+        {
+            string all = _stdout.ToString();
+            return all.Length <= chars ? all : all[^chars..];
         }
     }
 
@@ -104,6 +124,16 @@ public sealed class RunProcess : IDisposable
         await _process.WaitForExitAsync(deadline.Token);
         return _process.ExitCode;
     }
+
+    /// <summary>SIGKILL: the process gets no chance to flush, commit or close (a crash, an OOM kill).</summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        using (Process.Start("kill", ["-KILL", _process.Id.ToString(CultureInfo.InvariantCulture)])!) { }
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(deadline.Token);
+    }
+
+    public bool HasExited => _process.HasExited;
 
     public void Dispose()
     {

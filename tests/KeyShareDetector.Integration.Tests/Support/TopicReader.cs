@@ -30,4 +30,28 @@ public static class TopicReader
         }
         return records;
     }
+
+    /// <summary>Every record of <paramref name="topic"/> (read_committed) up to the end of each partition as it is now.</summary>
+    public static List<ConsumeResult<string, byte[]>> ReadToEnd(string bootstrap, string topic, int partitions, TimeSpan timeout)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "test-reader-" + Guid.NewGuid().ToString("N"),
+            EnablePartitionEof = true,
+            EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var records = new List<ConsumeResult<string, byte[]>>();
+        var ended = new HashSet<int>();
+        using var deadline = new CancellationTokenSource(timeout);
+        while (ended.Count < partitions)
+        {
+            var r = consumer.Consume(deadline.Token);
+            if (r.IsPartitionEOF) ended.Add(r.Partition.Value);
+            else records.Add(r);
+        }
+        return records;
+    }
 }
