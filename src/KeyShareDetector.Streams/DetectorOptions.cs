@@ -46,6 +46,11 @@ public sealed record DetectorOptions
     public int PollMs { get; init; } = 100;
     /// <summary>Longest the broker may hold a fetch with no data (librdkafka fetch.wait.max.ms); null for its default (500).</summary>
     public int? FetchWaitMaxMs { get; init; }
+    /// <summary>
+    /// Consumer group session timeout (librdkafka session.timeout.ms); null for its default (45 s). A crashed
+    /// instance's partitions go to another member, or back to it after a restart, only once it has expired.
+    /// </summary>
+    public int? SessionTimeoutMs { get; init; }
     /// <summary>Most records one poll hands the stream thread (Streamiz's MaxPollRecords).</summary>
     public long MaxPollRecords { get; init; } = 500;
     /// <summary>
@@ -68,7 +73,7 @@ public sealed record DetectorOptions
     /// <summary>
     /// Settings for the stream's own clients only, applied after <see cref="KafkaSettings"/> and never given to other
     /// clients (policy watcher, admin): librdkafka names, optionally with Streamiz's client prefix
-    /// (main.consumer., restore.consumer., global.consumer., producer., admin.), e.g. main.consumer.session.timeout.ms.
+    /// (main.consumer., restore.consumer., global.consumer., producer., admin.), e.g. main.consumer.fetch.wait.max.ms.
     /// </summary>
     public IReadOnlyDictionary<string, string> StreamSettings { get; init; } = new Dictionary<string, string>();
 

@@ -85,6 +85,7 @@ internal static class RunCommand
             StateDir = settings.Detector.StateDir,
             ExactlyOnce = settings.Detector.ExactlyOnce,
             CommitIntervalMs = settings.Detector.CommitIntervalMs,
+            SessionTimeoutMs = settings.Detector.SessionTimeoutMs > 0 ? settings.Detector.SessionTimeoutMs : null,
             WatchPolicyTopic = settings.Policy.WatchTopic,
             KafkaSettings = settings.KafkaClientSettings(),
             StreamSettings = settings.Kafka.Streamiz,

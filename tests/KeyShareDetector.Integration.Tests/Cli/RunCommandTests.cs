@@ -69,9 +69,9 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task A_stream_client_setting_of_the_wrong_type_fails_at_start_with_one_line_naming_it()
     {
-        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Kafka:Streamiz:session.timeout.ms=soon"]);
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Kafka:Streamiz:fetch.wait.max.ms=soon"]);
         Assert.Equal(2, exit);
-        Assert.StartsWith("configuration error: Kafka:Streamiz:session.timeout.ms: ", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
+        Assert.StartsWith("configuration error: Kafka:Streamiz:fetch.wait.max.ms: ", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
     }
 
     [Fact]

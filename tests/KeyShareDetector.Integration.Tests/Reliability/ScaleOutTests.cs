@@ -186,7 +186,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
         string.Join("\n", run.Metrics().Split('\n').Where(l => !l.StartsWith('#') && (l.StartsWith("keyshare_consumer_lag_records{", StringComparison.Ordinal) || l.StartsWith("keyshare_stream_", StringComparison.Ordinal)
             || l.StartsWith("keyshare_records_in", StringComparison.Ordinal) || l.StartsWith("keyshare_commands", StringComparison.Ordinal) || l.StartsWith("keyshare_redelivered", StringComparison.Ordinal)
             || l.StartsWith("keyshare_state_store", StringComparison.Ordinal))))
-        + "\nlog: " + string.Join("\n", (run.Stdout + run.Stderr).Split('\n').TakeLast(20));
+        + "\nlog: " + run.LogTail(3_000) + run.Stderr;
 
     /// <summary>Waits until the instance has read everything on every partition it is assigned (inputs and internal topics).</summary>
     private static Task WaitCaughtUpAsync(RunProcess run, string what) => Eventually.WaitAsync(() =>

@@ -23,12 +23,11 @@ public sealed class RunProcess : IDisposable
     /// <summary>
     /// Settings that make group changes quick on the embedded broker: its coordinator holds every rebalance for the
     /// newest member's session timeout minus 1 s and drops a killed member only after that timeout, so librdkafka's
-    /// default 45 s would cost 45 s per join or takeover; 6 s (heartbeat 500 ms) keeps tests short.
+    /// default 45 s would cost 45 s per join or takeover; 6 s (heartbeat 600 ms) keeps tests short.
     /// </summary>
     public static IReadOnlyDictionary<string, string> QuickRebalance { get; } = new Dictionary<string, string>
     {
-        ["Kafka:Streamiz:main.consumer.session.timeout.ms"] = "6000",
-        ["Kafka:Streamiz:main.consumer.heartbeat.interval.ms"] = "500",
+        ["Detector:SessionTimeoutMs"] = "6000",
     };
 
     /// <summary>Starts `keyshare run` with these settings (as --Section:Key=value flags) and a free management port.</summary>
@@ -49,7 +48,12 @@ public sealed class RunProcess : IDisposable
         p.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
-            lock (run._stdout) run._stdout.AppendLine(e.Data);
+            lock (run._stdout)
+            {
+                run._stdout.AppendLine(e.Data);
+                // Only the end is wanted, for failure messages.
+                if (run._stdout.Length > 64_000) run._stdout.Remove(0, 32_000);
+            }
         };
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
@@ -67,12 +71,13 @@ public sealed class RunProcess : IDisposable
         }
     }
 
-    /// <summary>What the process wrote to stdout so far (its log).</summary>
-    public string Stdout
+    /// <summary>The end of what the process wrote to stdout (its log lines), for failure messages.</summary>
+    public string LogTail(int chars = 4_000)
     {
-        get
+        lock (_stdout)
         {
-            lock (_stdout) return _stdout.ToString();
+            string all = _stdout.ToString();
+            return all.Length <= chars ? all : all[^chars..];
         }
     }
 
@@ -153,17 +158,6 @@ public sealed class RunProcess : IDisposable
         return partitions;
     }
 
-    /// <summary>True once the process has exited.</summary>
-    public bool HasExited => _process.HasExited;
-
-    /// <summary>Sends SIGKILL (no shutdown, no commit, no leaving the group) and waits until the process is gone.</summary>
-    public async Task KillAsync(TimeSpan timeout)
-    {
-        _process.Kill(entireProcessTree: true);
-        using var deadline = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(deadline.Token);
-    }
-
     /// <summary>Sends SIGTERM and waits for the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
@@ -172,6 +166,16 @@ public sealed class RunProcess : IDisposable
         await _process.WaitForExitAsync(deadline.Token);
         return _process.ExitCode;
     }
+
+    /// <summary>SIGKILL: the process gets no chance to flush, commit or close (a crash, an OOM kill).</summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        using (Process.Start("kill", ["-KILL", _process.Id.ToString(CultureInfo.InvariantCulture)])!) { }
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(deadline.Token);
+    }
+
+    public bool HasExited => _process.HasExited;
 
     public void Dispose()
     {
