@@ -14,7 +14,7 @@ SEED ?= 1
 CLI := src/KeyShareDetector.Cli/bin/$(CONFIG)/net10.0/keyshare
 TEST_RESULTS ?= artifacts/test-results
 
-.PHONY: all restore build test test-deps demo eval dev-broker bench bench-micro bench-e2e clean
+.PHONY: all restore build test test-deps soak demo eval dev-broker bench bench-micro bench-e2e clean
 
 all: build
 
@@ -42,6 +42,24 @@ test: test-deps build
 	  dotnet test $$p -c $(CONFIG) --no-build --logger "trx;LogFileName=$$name.trx" \
 	    --results-directory $(TEST_RESULTS) --blame-hang-timeout 5m 2>&1 | tee $(TEST_RESULTS)/$$name.log || status=1; \
 	done; \
+	dotnet build-server shutdown >/dev/null 2>&1 || true; \
+	exit $$status
+
+# `make soak`: the reliability tests (the tests tagged Category=Soak: fault runs, scale-out, hostile input, hostile
+# key) at SOAK times their CI size, then one line of figures per test (events, faults, duration, missing, duplicated),
+# collected by the tests in SOAK_RESULTS. Console logs go to $(dir SOAK_RESULTS)soak.log.
+SOAK ?= 5
+SOAK_RESULTS ?= artifacts/soak/results.txt
+SOAK_PROJECTS := tests/KeyShareDetector.Detection.Tests/KeyShareDetector.Detection.Tests.csproj tests/KeyShareDetector.Integration.Tests/KeyShareDetector.Integration.Tests.csproj
+soak: build
+	@mkdir -p $(dir $(SOAK_RESULTS)); rm -f $(SOAK_RESULTS) $(dir $(SOAK_RESULTS))soak.log
+	@set -o pipefail; status=0; start=$$(date +%s); \
+	for p in $(SOAK_PROJECTS); do \
+	  KSD_SOAK=$(SOAK) KSD_SOAK_RESULTS=$(abspath $(SOAK_RESULTS)) dotnet test $$p -c $(CONFIG) --no-build --filter "Category=Soak" \
+	    --blame-hang-timeout 60m 2>&1 | tee -a $(dir $(SOAK_RESULTS))soak.log || status=1; \
+	done; \
+	echo "== make soak: SOAK=$(SOAK) (x$(SOAK) the CI sizes), $$(( $$(date +%s) - start )) s in all, status $$status =="; \
+	cat $(SOAK_RESULTS) 2>/dev/null || echo "no figures were recorded"; \
 	dotnet build-server shutdown >/dev/null 2>&1 || true; \
 	exit $$status
 

@@ -46,6 +46,11 @@ public sealed record DetectorOptions
     public int PollMs { get; init; } = 100;
     /// <summary>Longest the broker may hold a fetch with no data (librdkafka fetch.wait.max.ms); null for its default (500).</summary>
     public int? FetchWaitMaxMs { get; init; }
+    /// <summary>
+    /// Consumer group session timeout (librdkafka session.timeout.ms); null for its default (45 s). A crashed
+    /// instance's partitions go to another member, or back to it after a restart, only once it has expired.
+    /// </summary>
+    public int? SessionTimeoutMs { get; init; }
     /// <summary>Most records one poll hands the stream thread (Streamiz's MaxPollRecords).</summary>
     public long MaxPollRecords { get; init; } = 500;
     /// <summary>
@@ -55,10 +60,22 @@ public sealed record DetectorOptions
     public long MaxTaskIdleMs { get; init; }
     /// <summary>Dead letters from one topic within one minute (per task) that raise a warning alert; 0 turns it off.</summary>
     public long DeadLetterAlertPerMinute { get; init; } = 100;
+    /// <summary>
+    /// Stages skip a record at or below the source offset they last applied to its entry (a restart re-reading its
+    /// input, a retried transaction), see <see cref="Topology.AppliedOffsets"/>. Off only where nothing is read twice
+    /// and offsets are not real: Streamiz's synchronous TopologyTestDriver gives every internal-topic record offset 0.
+    /// </summary>
+    public bool SkipRedelivered { get; init; } = true;
     /// <summary>Follow the policy topic and apply new versions while running.</summary>
     public bool WatchPolicyTopic { get; init; } = true;
     /// <summary>Extra librdkafka settings (SASL/SSL...) applied to every client.</summary>
     public IReadOnlyDictionary<string, string> KafkaSettings { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Settings for the stream's own clients only, applied after <see cref="KafkaSettings"/> and never given to other
+    /// clients (policy watcher, admin): librdkafka names, optionally with Streamiz's client prefix
+    /// (main.consumer., restore.consumer., global.consumer., producer., admin.), e.g. main.consumer.fetch.wait.max.ms.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> StreamSettings { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Name of the per-key state store; its changelog topic is "{ApplicationId}-{store}-changelog".</summary>
     public const string KeyStateStore = "key-risk-state";
@@ -89,6 +106,10 @@ public sealed record DetectorOptions
         if (MaxPollRecords < 1) errors.Add("MaxPollRecords must be >= 1");
         if (MaxTaskIdleMs < 0) errors.Add("MaxTaskIdleMs must be >= 0");
         if (DeadLetterAlertPerMinute < 0) errors.Add("DeadLetterAlertPerMinute must be >= 0");
+        foreach (var (key, value) in StreamSettings)
+        {
+            if (StreamConfigSettings.Problem(key, value) is { } problem) errors.Add($"StreamSettings[{key}]: {problem}");
+        }
         return errors;
     }
 }

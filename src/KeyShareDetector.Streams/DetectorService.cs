@@ -140,9 +140,15 @@ public sealed class DetectorService : IAsyncDisposable
             Logger = loggerFactory ?? NullLoggerFactory.Instance,
         };
         if (options.FetchWaitMaxMs is { } fetchWait) config.FetchWaitMaxMs = fetchWait;
+        if (options.SessionTimeoutMs is { } session)
+        {
+            config.SessionTimeoutMs = session;
+            config.HeartbeatIntervalMs = Math.Max(100, session / 10);
+        }
         // Java's default partitioner, so keys re-partitioned here land where Java producers put them.
         config.Partitioner = Partitioner.Murmur2Random;
         foreach (var (k, v) in options.KafkaSettings) StreamConfigSettings.Apply(config, k, v);
+        foreach (var (k, v) in options.StreamSettings) StreamConfigSettings.Apply(config, k, v);
 
         DetectorService? created = null;
         config.InnerExceptionHandler = e =>

@@ -60,6 +60,23 @@ public static class StreamConfigSettings
         throw new ArgumentException($"Kafka setting {key} has a value of the wrong type (expected a number, true/false or one of its named values)", nameof(value));
     }
 
+    /// <summary>Why this setting cannot be put on a stream configuration, or null when it can (checked on a throwaway one).</summary>
+    public static string? Problem(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        if (key.Length == 0) return "an empty setting name";
+        try
+        {
+            Apply(new StreamConfig(), key, value);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message.Split(" (Parameter", 2)[0];
+        }
+    }
+
     private static IEnumerable<object> Candidates(string value)
     {
         if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)) yield return i;

@@ -6,11 +6,14 @@ using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.Signals;
 using KeyShareDetector.Detection.State;
 using KeyShareDetector.Detection.Tests.State;
+using KeyShareDetector.Integration.Tests.Support;
 using Xunit.Abstractions;
 
 namespace KeyShareDetector.Detection.Tests;
 
 /// <summary>Issue 9 item 5: a key sending thousands of distinct IPs, sessions, fingerprints and orders per second.</summary>
+/// <remarks>Sized by <see cref="SoakScale"/>: `make soak` multiplies the event-time span the key keeps it up.</remarks>
+[Trait(SoakScale.Trait, SoakScale.Category)]
 public class HostileKeyTests(ITestOutputHelper output)
 {
     private const long T0 = TestEvents.T0;
@@ -101,7 +104,7 @@ public class HostileKeyTests(ITestOutputHelper output)
     {
         var clock = Stopwatch.StartNew();
         // Past one IP-diversity window (10 min + grace), so windows, sketches and session and order horizons all turn over.
-        const long durationMs = 11 * 60_000;
+        long durationMs = SoakScale.Of(11) * 60_000L;
         long bound = StateBound.Of(Policy, idChars: 16, textChars: 16);
 
         var states = new Dictionary<string, KeyRiskState>(StringComparer.Ordinal);
@@ -162,6 +165,10 @@ public class HostileKeyTests(ITestOutputHelper output)
                          $"(bound {bound:N0}); {commands.Count} commands: {string.Join(", ", commands.Select(c => $"{c.Action} ({c.Reasons[0].Code})"))}; " +
                          $"reason codes: {string.Join(", ", commands.SelectMany(c => c.Reasons).Select(r => r.Code).Distinct())}; " +
                          $"caps exceeded: {string.Join(", ", last!.CapsExceeded)}; {clock.Elapsed.TotalSeconds:F1} s");
+
+        int bystanderDiffs = Bystanders.Count(key => !aloneOutcomes[key].SequenceEqual(outcomes[key]));
+        output.WriteLine(SoakScale.Record(nameof(HostileKeyTests), accesses + nextOrder + Bystanders.Sum(k => outcomes[k].Count), accesses + nextOrder, clock.Elapsed,
+            missing: bystanderDiffs, duplicated: null));
 
         // Reported: every overflowed cap is named in its feature snapshot; its commands climb to REVOKE and their evidence
         // says the IP set was capped and orders went unexamined (ORDER_CAP_EXCEEDED).

@@ -85,8 +85,10 @@ internal static class RunCommand
             StateDir = settings.Detector.StateDir,
             ExactlyOnce = settings.Detector.ExactlyOnce,
             CommitIntervalMs = settings.Detector.CommitIntervalMs,
+            SessionTimeoutMs = settings.Detector.SessionTimeoutMs > 0 ? settings.Detector.SessionTimeoutMs : null,
             WatchPolicyTopic = settings.Policy.WatchTopic,
             KafkaSettings = settings.KafkaClientSettings(),
+            StreamSettings = settings.Kafka.Streamiz,
         };
         var codecs = WireCodecs.Create(Enum.Parse<WireFormatKind>(settings.Detector.WireFormat, ignoreCase: true));
 

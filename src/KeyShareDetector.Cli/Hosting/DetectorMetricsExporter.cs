@@ -24,6 +24,8 @@ public sealed class DetectorMetricsExporter
         var late = factory.CreateCounter("keyshare_late_records_total", "Records that arrived after every window they belong to had closed.");
         var commands = factory.CreateCounter("keyshare_commands_total", "Enforcement commands emitted, by action.", "action");
         var decided = factory.CreateCounter("keyshare_commands_decided_total", "Commands the per-key stage decided, before the fleet-wide breaker (each becomes one published command).");
+        var redelivered = factory.CreateCounter("keyshare_redelivered_skipped_total",
+            "Records a stage skipped because it had applied them before (re-read after a restart or a retried transaction), by stage.", "stage");
         var alerts = factory.CreateCounter("keyshare_alerts_total", "Alerts raised, by severity.", "severity");
         var snapshots = factory.CreateCounter("keyshare_feature_snapshots_total", "Feature snapshots published.");
         var policies = factory.CreateCounter("keyshare_policy_versions_applied_total", "Policy versions taken from the policy topic.");
@@ -45,6 +47,7 @@ public sealed class DetectorMetricsExporter
             foreach (var (severity, n) in m.AlertsBySeverity) alerts.WithLabels(severity).IncTo(n);
             decided.IncTo(m.CommandsDecided);
             late.IncTo(m.LateRecords);
+            foreach (var stage in Enum.GetValues<Stage>()) redelivered.WithLabels(StageLabel(stage)).IncTo(m.RedeliveredSkipped(stage));
             snapshots.IncTo(m.Snapshots);
             policies.IncTo(s.PolicyVersionsApplied);
 

@@ -17,6 +17,11 @@ public sealed class KafkaSettings
     public string? SslKeyLocation { get; set; }
     public string? SslKeyPassword { get; set; }
     public string? SchemaRegistryUrl { get; set; }
+    /// <summary>
+    /// Settings for the stream's own Kafka clients, by librdkafka name (Streamiz's client prefixes allowed), e.g.
+    /// Kafka:Streamiz:main.consumer.fetch.wait.max.ms; never given to the policy watcher or the topic audit.
+    /// </summary>
+    public Dictionary<string, string> Streamiz { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>How the detector runs.</summary>
@@ -30,6 +35,8 @@ public sealed class DetectorSettings
     public string StateDir { get; set; } = "/var/lib/keyshare";
     public bool ExactlyOnce { get; set; } = true;
     public int CommitIntervalMs { get; set; } = 100;
+    /// <summary>Consumer group session timeout; 0 = librdkafka's default (45 s). How long a crashed instance keeps its partitions.</summary>
+    public int SessionTimeoutMs { get; set; }
     public string WireFormat { get; set; } = "Json";
     public int RocksDbMemoryMb { get; set; } = 256;
 }
@@ -85,6 +92,7 @@ public sealed class RunConfiguration
     {
         var e = new List<string>(ValidateKafka());
         if (Detector.StreamThreads < 1) e.Add("Detector:StreamThreads must be >= 1");
+        if (Detector.SessionTimeoutMs != 0 && Detector.SessionTimeoutMs < 3000) e.Add("Detector:SessionTimeoutMs must be 0 (the client default) or >= 3000");
         if (!Enum.TryParse<WireFormatKind>(Detector.WireFormat, ignoreCase: true, out _)) e.Add($"Detector:WireFormat '{Detector.WireFormat}' is not Json or Avro");
         if (Management.Port is < 1 or > 65535) e.Add("Management:Port must be within 1..65535");
         if (!System.Net.IPAddress.TryParse(Management.Bind, out _)) e.Add($"Management:Bind '{Management.Bind}' is not an IP address");
@@ -105,6 +113,10 @@ public sealed class RunConfiguration
             e.Add("Signing:SecretFile (or KEYSHARE_SIGNING_SECRET) is required: commands must be signed");
         }
         e.AddRange(KeyShareDetector.Geo.GeoLookupFactory.Validate(Geo));
+        foreach (var (key, value) in Kafka.Streamiz)
+        {
+            if (KeyShareDetector.Streams.StreamConfigSettings.Problem(key, value) is { } problem) e.Add($"Kafka:Streamiz:{key}: {problem}");
+        }
         return e;
     }
 

@@ -171,6 +171,16 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
     public void InputApplied() => Interlocked.Increment(ref _inputsApplied);
 
     public void Command(string action) => _commandsByAction.AddOrUpdate(action, 1, static (_, n) => n + 1);
+
+    private readonly long[] _redelivered = new long[Enum.GetValues<Stage>().Length];
+
+    /// <summary>
+    /// Records a stage skipped because their entry had already applied them (at or below the source offset it
+    /// remembers, or a command id the breaker already passed): redeliveries after a restart or a retried transaction.
+    /// </summary>
+    public long RedeliveredSkipped(Stage stage) => Interlocked.Read(ref _redelivered[(int)stage]);
+
+    public void RedeliveredSkip(Stage stage) => Interlocked.Increment(ref _redelivered[(int)stage]);
 }
 
 /// <summary>

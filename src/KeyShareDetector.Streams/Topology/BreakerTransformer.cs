@@ -20,6 +20,7 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
 
     private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
+    private readonly bool _skipRedelivered;
     private IKeyValueStore<string, byte[]>? _store;
 
     /// <summary>
@@ -32,10 +33,11 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
         _metrics = null!;
     }
 
-    public BreakerTransformer(LivePolicy policy, DetectorMetrics metrics)
+    public BreakerTransformer(LivePolicy policy, DetectorMetrics metrics, bool skipRedelivered = true)
     {
         _policy = policy;
         _metrics = metrics;
+        _skipRedelivered = skipRedelivered;
     }
 
     public void Init(ProcessorContext<string, BreakerOutput> context)
@@ -61,23 +63,47 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     private Record<string, BreakerOutput> Apply(Record<string, EnforcementCommand> record)
     {
         var breaker = new RevokeBreaker();
-        if (_store!.Get(FleetKey) is { } bytes)
+        var bytes = _store!.Get(FleetKey);
+        // Stored value: applied offsets, then (with them) the recently passed command ids, then the breaker's state.
+        var applied = AppliedOffsets.Read(bytes, out int stateStart);
+        var passed = new RecentCommandIds();
+        if (bytes is not null)
         {
-            using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+            using var reader = new BinaryReader(new MemoryStream(bytes, stateStart, bytes.Length - stateStart), Encoding.UTF8);
+            if (stateStart > 0) passed = RecentCommandIds.ReadFrom(reader);
             breaker.ReadFrom(reader);
+        }
+        // A command read again (the breaker topic re-read after a restart) or decided again (the per-key stage
+        // re-decided an input whose state write was lost with a crashed transaction) is published once.
+        bool reread = _skipRedelivered && applied.IsRedelivered(record.TopicPartitionOffset);
+        if (reread || passed.Contains(record.Value.CommandId))
+        {
+            _metrics.RedeliveredSkip(Stage.Breaker);
+            if (!reread) Store(applied, passed, breaker, record);
+            _metrics.CommandPassed();
+            return null!;
         }
         var engine = _policy.For(record.Value.IssuedAt);
         var decision = breaker.Apply(record.Value, engine.Policy, engine.Signer);
-        using (var ms = new MemoryStream())
-        {
-            using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) breaker.WriteTo(writer);
-            _store.Put(FleetKey, ms.ToArray());
-        }
+        passed.Add(record.Value.CommandId);
+        Store(applied, passed, breaker, record);
         _metrics.AlertsRaised(decision.Alerts.Count);
         if (decision.Downgraded) _metrics.FeedbackSent(1);
         // Last, after what it sends on is counted: see PipelineCounts.
         _metrics.CommandPassed();
         return Record<string, BreakerOutput>.Create(decision.Command.ApiKeyId, new BreakerOutput(decision.Command, decision.Alerts, decision.Downgraded));
+    }
+
+    private void Store(AppliedOffsets applied, RecentCommandIds passed, RevokeBreaker breaker, Record<string, EnforcementCommand> record)
+    {
+        using var ms = new MemoryStream();
+        using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            passed.WriteTo(writer);
+            breaker.WriteTo(writer);
+        }
+        applied.Advance(record.TopicPartitionOffset);
+        _store!.Put(FleetKey, applied.Prepend(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
     }
 
     public void Close()

@@ -84,7 +84,7 @@ public static class DetectorTopology
             .Merge(rekeyed, "keyed-and-rekeyed")
             .Merge(feedback, "all-input")
             .Transform(TransformerBuilder.New<string, KeyInput, string, DetectorOutput>()
-                .Transformer<KeyRiskTransformer>(policy, metrics)
+                .Transformer<KeyRiskTransformer>(policy, metrics, options.SkipRedelivered)
                 .StateStore(store)
                 .Build(), "key-risk");
 
@@ -97,7 +97,7 @@ public static class DetectorTopology
             .Map((_, v, _) => KeyValuePair.Create(BreakerTransformer.FleetKey, v.Command!), "to-fleet")
             .Repartition(Repartitioned<string, EnforcementCommand>.As(BreakerTopicName).WithKeySerdes(new StringSerDes()).WithValueSerdes(commandSerDes).WithNumberOfPartitions(1))
             .Transform(TransformerBuilder.New<string, EnforcementCommand, string, BreakerOutput>()
-                .Transformer<BreakerTransformer>(policy, metrics)
+                .Transformer<BreakerTransformer>(policy, metrics, options.SkipRedelivered)
                 .StateStore(breakerStore)
                 .Build(), "breaker");
 
@@ -132,7 +132,7 @@ public static class DetectorTopology
                 .WithKeySerdes(new StringSerDes())
                 .WithValueSerdes(new ContractSerDes<FleetObservation>(FleetTransformer.Encode, FleetTransformer.Decode)))
             .Transform(TransformerBuilder.New<string, FleetObservation, string, FleetOutcome>()
-                .Transformer<FleetTransformer>(policy, metrics)
+                .Transformer<FleetTransformer>(policy, metrics, options.SkipRedelivered)
                 .StateStore(fleetStore)
                 .Build(), "fleet");
         fleet

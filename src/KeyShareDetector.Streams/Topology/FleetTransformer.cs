@@ -24,6 +24,7 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
 
     private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
+    private readonly bool _skipRedelivered;
     private IKeyValueStore<string, byte[]>? _store;
 
     /// <summary>
@@ -36,10 +37,11 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
         _metrics = null!;
     }
 
-    public FleetTransformer(LivePolicy policy, DetectorMetrics metrics)
+    public FleetTransformer(LivePolicy policy, DetectorMetrics metrics, bool skipRedelivered = true)
     {
         _policy = policy;
         _metrics = metrics;
+        _skipRedelivered = skipRedelivered;
     }
 
     public void Init(ProcessorContext<string, FleetOutcome> context)
@@ -59,7 +61,7 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
             while (all.MoveNext())
             {
                 var (key, value) = (all.Current.Key, all.Current.Value);
-                if (value is not null && FleetAggregate.IsDormant(value, streamTime)) (dormant ??= []).Add(key);
+                if (value is not null && FleetAggregate.IsDormant(AppliedOffsets.Payload(value), streamTime)) (dormant ??= []).Add(key);
             }
         }
         if (dormant is null) return;
@@ -85,9 +87,18 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
         var o = record.Value;
         var policy = _policy.For(o.Ts).Policy;
         FleetAggregate agg;
-        if (_store!.Get(record.Key) is { } bytes)
+        var bytes = _store!.Get(record.Key);
+        // Observed before (the fleet topic re-read after a restart): count nothing twice, tell no key twice.
+        var applied = AppliedOffsets.Read(bytes, out int stateStart);
+        if (_skipRedelivered && applied.IsRedelivered(record.TopicPartitionOffset))
         {
-            using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+            _metrics.RedeliveredSkip(Stage.Fleet);
+            _metrics.ObservationHandled();
+            return null!;
+        }
+        if (bytes is not null)
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes, stateStart, bytes.Length - stateStart), Encoding.UTF8);
             agg = FleetAggregate.ReadFrom(reader);
         }
         else
@@ -98,7 +109,8 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
         using (var ms = new MemoryStream())
         {
             using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) agg.WriteTo(writer);
-            _store.Put(record.Key, ms.ToArray());
+            applied.Advance(record.TopicPartitionOffset);
+            _store.Put(record.Key, applied.Prepend(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
         }
         _metrics.FeedbackSent(outcome.Findings.Count);
         if (outcome.Alert is not null) _metrics.AlertsRaised(1);

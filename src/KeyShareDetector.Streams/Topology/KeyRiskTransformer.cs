@@ -14,6 +14,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
 {
     private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
+    private readonly bool _skipRedelivered;
     private IKeyValueStore<string, byte[]>? _store;
     private ProcessorContext<string, DetectorOutput>? _context;
 
@@ -27,10 +28,11 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
         _metrics = null!;
     }
 
-    public KeyRiskTransformer(LivePolicy policy, DetectorMetrics metrics)
+    public KeyRiskTransformer(LivePolicy policy, DetectorMetrics metrics, bool skipRedelivered = true)
     {
         _policy = policy;
         _metrics = metrics;
+        _skipRedelivered = skipRedelivered;
     }
 
     public void Init(ProcessorContext<string, DetectorOutput> context)
@@ -68,7 +70,16 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
             _ => record.Timestamp.UnixTimestampMs,
         });
         var bytes = store.Get(record.Key);
-        var state = bytes is null ? engine.NewState(record.Key) : KeyRiskStateCodec.Decode(bytes, engine.Policy);
+        // Applied before (a restart re-reading its input, a retried transaction): decide nothing twice.
+        var applied = AppliedOffsets.Read(bytes, out int stateStart);
+        if (_skipRedelivered && applied.IsRedelivered(record.TopicPartitionOffset))
+        {
+            _metrics.RedeliveredSkip(Stage.KeyRisk);
+            if (input.Kind is InputKind.Downgrade or InputKind.FleetFinding) _metrics.FeedbackHandled();
+            else _metrics.InputHandled();
+            return null!;
+        }
+        var state = bytes is null ? engine.NewState(record.Key) : KeyRiskStateCodec.Decode(bytes.AsSpan(stateStart), engine.Policy);
         var outcome = EngineOutcome.None;
         switch (input.Kind)
         {
@@ -96,7 +107,8 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
             default:
                 break;
         }
-        store.Put(record.Key, KeyRiskStateCodec.Encode(state));
+        applied.Advance(record.TopicPartitionOffset);
+        store.Put(record.Key, applied.Prepend(KeyRiskStateCodec.Encode(state)));
         if (input.Kind is InputKind.Access or InputKind.Order or InputKind.Registry or InputKind.RegistryDeleted or InputKind.Lifecycle) _metrics.InputApplied();
         if (outcome.Late) _metrics.Late();
         if (outcome.Command is not null) _metrics.CommandDecided();

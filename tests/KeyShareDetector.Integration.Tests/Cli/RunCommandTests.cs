@@ -67,6 +67,14 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_client_setting_of_the_wrong_type_fails_at_start_with_one_line_naming_it()
+    {
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Kafka:Streamiz:fetch.wait.max.ms=soon"]);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("configuration error: Kafka:Streamiz:fetch.wait.max.ms: ", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Inputs_that_are_not_co_partitioned_are_refused()
     {
         CreateTopics(accessPartitions: 4, otherPartitions: 2);

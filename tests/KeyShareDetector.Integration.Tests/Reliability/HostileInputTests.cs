@@ -8,12 +8,14 @@ using Xunit.Abstractions;
 namespace KeyShareDetector.Integration.Tests.Reliability;
 
 /// <summary>Issue 9 item 4: malformed records mixed into valid traffic neither stop detection nor change its decisions.</summary>
+/// <remarks>Sized by <see cref="SoakScale"/>: `make soak` multiplies the hostile records and the simulated event-time span.</remarks>
 [Collection(KafkaCollection.Name)]
+[Trait(SoakScale.Trait, SoakScale.Category)]
 public sealed class HostileInputTests(KafkaEnvironment kafka, ITestOutputHelper output)
 {
     private const int Seed = 9;
-    private const int HostileRecords = 100_000;
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(240);
+    private static readonly int HostileRecords = SoakScale.Of(100_000);
+    private static readonly TimeSpan Deadline = SoakScale.Of(TimeSpan.FromSeconds(240));
 
     /// <summary>
     /// The default policy without the stages whose outcome depends on timing rather than on the input: fleet findings
@@ -47,7 +49,7 @@ public sealed class HostileInputTests(KafkaEnvironment kafka, ITestOutputHelper 
     /// </summary>
     private static List<SimRecord> ValidTraffic()
     {
-        var scenario = TrafficSimulator.Generate(ScenarioOptions.Small with { Seed = Seed });
+        var scenario = TrafficSimulator.Generate(ScenarioOptions.Small with { Seed = Seed, DurationMs = ScenarioOptions.Small.DurationMs * SoakScale.Factor });
         var population = scenario.Labels.ToDictionary(l => l.ApiKeyId, l => l.Population, StringComparer.Ordinal);
         return scenario.Records.Where(r => r.Topic switch
         {
@@ -88,6 +90,13 @@ public sealed class HostileInputTests(KafkaEnvironment kafka, ITestOutputHelper 
                          $"{clean.Commands.Count} commands ({string.Join(", ", clean.Commands.GroupBy(c => c.Action).Select(g => $"{g.Count()} {g.Key}"))}), {clean.LateRecords} late, {clean.Drains} drains, in {clean.Elapsed.TotalSeconds:F1} s; " +
                          $"fuzzed: {fuzzed.Hostile.Count:N0} hostile records, {fuzzed.DeadLetters.Count:N0} dead letters, {fuzzed.Commands.Count} commands in {fuzzed.Elapsed.TotalSeconds:F1} s; " +
                          $"total {clock.Elapsed.TotalSeconds:F1} s");
+
+        var cleanIds = clean.Commands.Select(c => c.CommandId).ToList();
+        var fuzzedIds = fuzzed.Commands.Select(c => c.CommandId).ToList();
+        var missing = cleanIds.Except(fuzzedIds, StringComparer.Ordinal).ToList();
+        var extra = fuzzedIds.Except(cleanIds, StringComparer.Ordinal).ToList();
+        output.WriteLine(SoakScale.Record(nameof(HostileInputTests), fuzzed.Valid + fuzzed.Hostile.Count, fuzzed.Hostile.Count, clock.Elapsed,
+            missing.Count, fuzzedIds.Count - fuzzedIds.Distinct(StringComparer.Ordinal).Count()));
 
         // No stream thread died, before or after.
         Assert.False(fuzzed.EverFailed, "a stream thread died");
@@ -133,12 +142,8 @@ public sealed class HostileInputTests(KafkaEnvironment kafka, ITestOutputHelper 
 
         // The same commands, each once.
         Assert.NotEmpty(clean.Commands);
-        var cleanIds = clean.Commands.Select(c => c.CommandId).ToList();
-        var fuzzedIds = fuzzed.Commands.Select(c => c.CommandId).ToList();
         Assert.Equal(cleanIds.Count, cleanIds.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(fuzzedIds.Count, fuzzedIds.Distinct(StringComparer.Ordinal).Count());
-        var missing = cleanIds.Except(fuzzedIds, StringComparer.Ordinal).ToList();
-        var extra = fuzzedIds.Except(cleanIds, StringComparer.Ordinal).ToList();
         Assert.True(missing.Count == 0 && extra.Count == 0, $"{missing.Count} commands missing, {extra.Count} extra of {cleanIds.Count}");
     }
 }

@@ -49,4 +49,17 @@ public class StreamConfigSettingsTests
         Assert.DoesNotContain('\n', e.Message);
         Assert.Throws<ArgumentException>(() => StreamConfigSettings.Apply(Config(), "security.protocol", "carrier-pigeon"));
     }
+
+    [Fact]
+    public void Problem_names_a_wrong_setting_in_one_line_without_its_value_and_accepts_a_prefixed_one()
+    {
+        Assert.Null(StreamConfigSettings.Problem("main.consumer.session.timeout.ms", "6000"));
+        Assert.Null(StreamConfigSettings.Problem("session.timeout.ms", "6000"));
+        string? problem = StreamConfigSettings.Problem("session.timeout.ms", "s3cret-soon");
+        Assert.NotNull(problem);
+        Assert.Contains("session.timeout.ms", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", problem, StringComparison.Ordinal);
+        Assert.NotNull(StreamConfigSettings.Problem("", "1"));
+    }
 }

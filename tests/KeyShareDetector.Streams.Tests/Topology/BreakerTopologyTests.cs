@@ -19,7 +19,8 @@ namespace KeyShareDetector.Streams.Tests.Topology;
 public sealed class BreakerTopologyTests : IDisposable
 {
     private const long T0 = 1_767_225_600_000;
-    private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "breaker-test" };
+    // The synchronous test driver gives every internal-topic record offset 0 (see DetectorOptions.SkipRedelivered).
+    private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "breaker-test", SkipRedelivered = false };
     private readonly CommandSigner _signer = new("test-key", Encoding.UTF8.GetBytes("breaker-test-secret-1234567"));
     private readonly TopologyTestDriver _driver;
     private readonly TestInputTopic<byte[], byte[]> _access;

@@ -15,7 +15,8 @@ namespace KeyShareDetector.Streams.Tests.Topology;
 public sealed class FleetTopologyTests : IDisposable
 {
     private const long T0 = 1_767_225_600_000;
-    private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "fleet-test" };
+    // The synchronous test driver gives every internal-topic record offset 0 (see DetectorOptions.SkipRedelivered).
+    private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "fleet-test", SkipRedelivered = false };
     private readonly TopologyTestDriver _driver;
     private readonly TestInputTopic<byte[], byte[]> _access;
     private readonly TestOutputTopic<string, byte[]> _features;
