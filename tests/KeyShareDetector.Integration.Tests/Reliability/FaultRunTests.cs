@@ -111,7 +111,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
         }
         producer.Flush(TimeSpan.FromSeconds(60));
         // Nothing may have been dropped by the mock's per-partition cap: the restart reads it all again.
-        using var probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "fault-probe" }).Build();
+        using var probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "fault-probe", IsolationLevel = IsolationLevel.ReadCommitted }).Build();
         long onTopic = 0;
         for (int p = 0; p < Partitions; p++)
         {
