@@ -112,6 +112,19 @@ public sealed class DetectorService : IAsyncDisposable
     /// <summary>True while every stream thread is alive and the stream is RUNNING.</summary>
     public bool IsRunning => _state == KafkaStream.State.RUNNING;
 
+    /// <summary>A retriable Kafka error (broker transport, coordinator moving or loading, timeouts), however Streamiz wrapped it.</summary>
+    public static bool IsTransient(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is KafkaRetriableException) return true;
+            if (x is KafkaException k && (k.Error.IsFatal || k is KafkaTxnRequiresAbortException)) return false;
+            if (x is KafkaException { Error.Code: ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_TimedOut
+                or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.RequestTimedOut }) return true;
+        }
+        return false;
+    }
+
     /// <summary>Builds the topology and starts it; returns once it is RUNNING or throws after <paramref name="readyTimeout"/>.</summary>
     public static async Task<DetectorService> StartAsync(DetectorOptions options, PolicyBook policies, WireCodecs codecs,
         TimeSpan readyTimeout, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, TimeProvider? time = null)
@@ -153,6 +166,14 @@ public sealed class DetectorService : IAsyncDisposable
         DetectorService? created = null;
         config.InnerExceptionHandler = e =>
         {
+            // A broker that is briefly unreachable (the transaction coordinator during a commit) is not a reason to stop:
+            // Streamiz then closes the thread's tasks, restores them from the changelogs and rejoins the group, and
+            // the stages skip what they had applied (AppliedOffsets). Anything else stops the thread.
+            if (IsTransient(e))
+            {
+                metrics.StreamRecovered();
+                return ExceptionHandlerResponse.CONTINUE;
+            }
             if (created is not null) created._lastError = e.GetType().Name + ": " + e.Message;
             return ExceptionHandlerResponse.FAIL;
         };

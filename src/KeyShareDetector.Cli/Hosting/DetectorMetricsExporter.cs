@@ -26,6 +26,8 @@ public sealed class DetectorMetricsExporter
         var decided = factory.CreateCounter("keyshare_commands_decided_total", "Commands the per-key stage decided, before the fleet-wide breaker (each becomes one published command).");
         var redelivered = factory.CreateCounter("keyshare_redelivered_skipped_total",
             "Records a stage skipped because it had applied them before (re-read after a restart or a retried transaction), by stage.", "stage");
+        var recoveries = factory.CreateCounter("keyshare_stream_recoveries_total",
+            "Transient Kafka errors (a broker unreachable during a commit) after which a stream thread closed its tasks, restored them and rejoined, instead of dying.");
         var alerts = factory.CreateCounter("keyshare_alerts_total", "Alerts raised, by severity.", "severity");
         var snapshots = factory.CreateCounter("keyshare_feature_snapshots_total", "Feature snapshots published.");
         var policies = factory.CreateCounter("keyshare_policy_versions_applied_total", "Policy versions taken from the policy topic.");
@@ -47,6 +49,7 @@ public sealed class DetectorMetricsExporter
             foreach (var (severity, n) in m.AlertsBySeverity) alerts.WithLabels(severity).IncTo(n);
             decided.IncTo(m.CommandsDecided);
             late.IncTo(m.LateRecords);
+            recoveries.IncTo(m.StreamRecoveries);
             foreach (var stage in Enum.GetValues<Stage>()) redelivered.WithLabels(StageLabel(stage)).IncTo(m.RedeliveredSkipped(stage));
             snapshots.IncTo(m.Snapshots);
             policies.IncTo(s.PolicyVersionsApplied);

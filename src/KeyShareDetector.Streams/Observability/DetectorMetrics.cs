@@ -172,6 +172,14 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
 
     public void Command(string action) => _commandsByAction.AddOrUpdate(action, 1, static (_, n) => n + 1);
 
+    private long _streamRecoveries;
+
+    /// <summary>Times a stream thread met a transient Kafka error (a broker unreachable during a commit) and, instead of
+    /// dying, closed its tasks, restored them from the changelogs and rejoined the group.</summary>
+    public long StreamRecoveries => Interlocked.Read(ref _streamRecoveries);
+
+    public void StreamRecovered() => Interlocked.Increment(ref _streamRecoveries);
+
     private readonly long[] _redelivered = new long[Enum.GetValues<Stage>().Length];
 
     /// <summary>

@@ -59,6 +59,14 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_timeout_too_short_for_a_heartbeat_fails_at_start_naming_the_setting()
+    {
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:SessionTimeoutMs=500"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("configuration error: Detector:SessionTimeoutMs must be 0 (the client default) or >= 3000", Assert.Single(stderr.Trim().Split('\n')));
+    }
+
+    [Fact]
     public async Task An_unreadable_signing_secret_file_fails_at_start_without_printing_a_secret()
     {
         var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Signing:SecretFile=/nonexistent/secret"], secret: null);

@@ -316,6 +316,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"fault run: {faults.Count} faults: {string.Join("; ", faults)}; progress again {string.Join(" and ", recoveries.Select(r => $"{r.TotalSeconds:F1} s"))} after the brokers came back");
         output.WriteLine($"before the kill: {AccessIn(firstMetrics):N0} access records read, {beforeKill.Count:N0} commands published; " +
                          $"after the restart: {AccessIn(secondMetrics):N0} read, {skippedKeyRisk:N0} skipped as applied before, {skippedBreaker:N0} commands skipped by the breaker, {decidedSecond:N0} decided");
+        output.WriteLine($"stream recoveries from transient errors: {Metric(firstMetrics, "keyshare_stream_recoveries_total")} before the kill, {Metric(secondMetrics, "keyshare_stream_recoveries_total")} after");
         output.WriteLine($"published {published.Count:N0} distinct ids, {published.Values.Sum():N0} records; missing {missing.Count}, duplicated {duplicated.Count}, unexpected {unexpected.Count}; " +
                          $"{straddleLate.Count} commands of straddling keys on their last event; total {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -329,8 +330,9 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
         // commands published before the kill again, and decided the straddling keys' last events, after the kill, as the
         // reference did with the evidence of their first events, applied before it.
         Assert.NotEmpty(beforeKill);
-        // The breaker read its topic again from the start too, and published none of those commands again.
-        Assert.Equal(beforeKill.Count, skippedBreaker);
+        // The breaker read its topic again from the start too, and published none of those commands again (more are
+        // skipped when a stream thread recovered from a transient error, which reads everything again once more).
+        Assert.True(skippedBreaker >= beforeKill.Count, $"the breaker skipped {skippedBreaker} commands, {beforeKill.Count} were published before the kill");
         Assert.True(skippedKeyRisk > 0.3 * Events, $"only {skippedKeyRisk:N0} records skipped as applied before the kill");
         Assert.True(decidedSecond <= reference.Count - beforeKill.Count, $"{decidedSecond} decided after the restart, {beforeKill.Count} of {reference.Count} before it");
         Assert.All(straddleLate, id => Assert.False(beforeKill.ContainsKey(id), $"{id} was published before the kill"));

@@ -137,6 +137,26 @@ public sealed class BreakerTopologyTests : IDisposable
         Assert.Equal(KeyState.MONITORED, snapshot.State);
     }
 
+    /// <summary>
+    /// A command decided again (the per-key state write of a crashed transaction was lost while the command reached the
+    /// breaker topic) arrives at another offset with the same id: it is published once, and counts once toward the breaker.
+    /// </summary>
+    [Fact]
+    public void A_command_that_reaches_the_breaker_twice_is_published_once()
+    {
+        Withdrawals(1, spreadMs: 1_000);
+        var first = Assert.Single(Read(_commands, b => ContractCodecs.Command.Deserialize(b)));
+        var breakerTopic = _driver.CreateInputTopic<string, byte[]>($"{_options.ApplicationId}-{DetectorTopology.BreakerTopicName}-repartition", new StringSerDes(), new ByteArraySerDes());
+
+        breakerTopic.PipeInput(BreakerTransformer.FleetKey, ContractCodecs.Command.SerializeJson(first), DateTime.UnixEpoch.AddMilliseconds(first.IssuedAt));
+        Assert.Empty(_commands.ReadKeyValueList());
+
+        // Another command still passes.
+        var other = first with { CommandId = "another-id", ApiKeyId = "k9999" };
+        breakerTopic.PipeInput(BreakerTransformer.FleetKey, ContractCodecs.Command.SerializeJson(other), DateTime.UnixEpoch.AddMilliseconds(first.IssuedAt));
+        Assert.Equal("another-id", Assert.Single(Read(_commands, b => ContractCodecs.Command.Deserialize(b))).CommandId);
+    }
+
     [Fact]
     public void In_shadow_mode_commands_go_to_the_shadow_topic_and_none_to_the_live_one()
     {
