@@ -30,15 +30,17 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
     private const string Secret = "fault-run-test-secret-0123456789";
     private const string AppId = "fault-it";
     private const long T0 = 1_767_225_600_000;
-    // 200,000 events keep every input partition under the embedded broker's 5 MB cap, so a restart can read them all again.
-    private const int Partitions = 16;
-    private const int Keys = 4_000;
+    // 200,000 events keep every input partition under the embedded broker's 5 MB cap, so a restart can read them all
+    // again; `make soak` multiplies keys and partitions alike (SoakScale), so each partition holds as much as in CI.
+    private static readonly int Partitions = SoakScale.Of(16);
+    private static readonly int Keys = SoakScale.Of(4_000);
     private const int EventsPerKey = 50;
-    private const int Events = Keys * EventsPerKey;
+    private static readonly int Events = Keys * EventsPerKey;
     // Events 25 to 39 of every key: produced between the first half and the kill.
-    private const int SecondPart = Keys * 15;
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(120);
+    private static readonly int SecondPart = Keys * 15;
+    private static readonly TimeSpan Step = SoakScale.Of(TimeSpan.FromSeconds(60));
+    private static readonly TimeSpan Recovery = SoakScale.Of(TimeSpan.FromSeconds(120));
+    private static readonly TimeSpan Finish = SoakScale.Of(TimeSpan.FromSeconds(150));
 
     private readonly string _dir = Directory.CreateTempSubdirectory("keyshare-fault-test-").FullName;
 
@@ -171,6 +173,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
             .GroupBy(c => c.CommandId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     [Fact]
+    [Trait(SoakScale.Trait, SoakScale.Category)]
     public async Task Under_broker_faults_and_a_SIGKILL_mid_run_the_command_ids_equal_a_fault_free_run_with_none_missing_or_duplicated()
     {
         var clock = Stopwatch.StartNew();
@@ -190,7 +193,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
             {
                 string m = run.Metrics();
                 return AccessIn(m) >= Events && Published(m) == Metric(m, "keyshare_commands_decided_total") && Lag(m) == 0 && m.Contains("keyshare_consumer_lag_records{", StringComparison.Ordinal);
-            }, TimeSpan.FromSeconds(150), "the fault-free run read every record and published every command");
+            }, Finish, "the fault-free run read every record and published every command");
             Assert.Equal(0, await run.TerminateAsync(TimeSpan.FromSeconds(30)));
             reference = Commands(cluster);
         }
@@ -290,7 +293,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
                     string m = second.Metrics();
                     return AccessIn(m) >= Events && Lag(m) == 0 && m.Contains("keyshare_consumer_lag_records{", StringComparison.Ordinal)
                         && CommandIds(faulty).Count >= reference.Count;
-                }, TimeSpan.FromSeconds(150), "the restarted run read every record and published as many commands as the reference");
+                }, Finish, "the restarted run read every record and published as many commands as the reference");
             }
             catch (TimeoutException e)
             {
@@ -319,6 +322,9 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"stream recoveries from transient errors: {Metric(firstMetrics, "keyshare_stream_recoveries_total")} before the kill, {Metric(secondMetrics, "keyshare_stream_recoveries_total")} after");
         output.WriteLine($"published {published.Count:N0} distinct ids, {published.Values.Sum():N0} records; missing {missing.Count}, duplicated {duplicated.Count}, unexpected {unexpected.Count}; " +
                          $"{straddleLate.Count} commands of straddling keys on their last event; total {clock.Elapsed.TotalSeconds:F1} s");
+
+        // The faults plus the SIGKILL already in the list; the figures line `make soak` prints.
+        output.WriteLine(SoakScale.Record(nameof(FaultRunTests), Events, faults.Count, clock.Elapsed, missing.Count, duplicated.Count));
 
         Assert.Equal(0, secondExit);
         Assert.True(faults.Count >= 11, $"{faults.Count} faults");
