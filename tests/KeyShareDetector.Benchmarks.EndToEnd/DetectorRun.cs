@@ -32,6 +32,7 @@ internal sealed record DetectorOutcome(
     long DeadLetters,
     long LateRecords,
     double CpuSeconds,
+    double StreamThreadCpuSeconds,
     IReadOnlyList<Progress> Timeline,
     double LastInputSeconds)
 {
@@ -161,7 +162,7 @@ internal sealed class DetectorRun : IAsyncDisposable
         }
         return new DetectorOutcome(_startup.TotalSeconds, lastActivity.TotalSeconds, (lastActivity - firstInput).TotalSeconds, Metrics.RecordsIn, Metrics.CommandsDecided,
             commands, decided, new Dictionary<string, long>(Metrics.CommandsByAction), new Dictionary<string, long>(Metrics.AlertsBySeverity), Metrics.DeadLetters, Metrics.LateRecords,
-            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, timeline, lastInput.TotalSeconds);
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSeconds(Options.ApplicationId), timeline, lastInput.TotalSeconds);
     }
 
     public async ValueTask DisposeAsync()
@@ -185,8 +186,11 @@ internal sealed class DetectorRun : IAsyncDisposable
     }
 
     /// <summary>Options for one detector on the bench broker, as `keyshare run` would set them on an embedded broker.</summary>
-    public static DetectorOptions OptionsFor(string bootstrap, string applicationId, TopicNames topics, int partitions, int threads) => new()
+    public static DetectorOptions OptionsFor(string bootstrap, string applicationId, TopicNames topics, int partitions, int threads, int waitMs, int commitMs) => new()
     {
+        CommitIntervalMs = commitMs,
+        PollMs = waitMs,
+        FetchWaitMaxMs = waitMs,
         ApplicationId = applicationId,
         BootstrapServers = bootstrap,
         Topics = topics,

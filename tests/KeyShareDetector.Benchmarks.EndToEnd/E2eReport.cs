@@ -20,6 +20,9 @@ internal static class E2eReport
 
     public static double Ratio(E2eResult r) => DetectorEventsPerSecond(r) / r.Bare.EventsPerSecond;
 
+    /// <summary>Stream threads' CPU microseconds per input record the detector read.</summary>
+    public static double StreamCpuMicros(DetectorOutcome d) => d.RecordsIn == 0 ? 0 : d.StreamThreadCpuSeconds * 1e6 / d.RecordsIn;
+
     public static IReadOnlyList<Acceptance> Acceptance(E2eResult r) =>
     [
         new("detector / bare consumer", ">= 0.5 (goal 0.8)", Ratio(r), "x", Ratio(r) >= 0.5),
@@ -34,7 +37,7 @@ internal static class E2eReport
         var d = r.Detector;
         AnsiConsole.MarkupLine($"[bold]keyshare end-to-end bench[/]  {Markup.Escape(command)}");
         AnsiConsole.MarkupLine(Markup.Escape($"{Environment.ProcessorCount} cores, {Machine.CpuModel()}, {Machine.MemoryTotal()}; load average {r.LoadAverageStart} at start, {r.LoadAverageEnd} at end"));
-        AnsiConsole.MarkupLine(Markup.Escape($"{r.Log.DistinctKeys:N0} keys, {r.Log.EventCount:N0} events ({r.Log.Records.GetValueOrDefault(SimTopic.Access):N0} access, {r.Log.Records.GetValueOrDefault(SimTopic.Orders):N0} orders) + {r.Log.Records.GetValueOrDefault(SimTopic.Registry):N0} registry + {r.Log.Records.GetValueOrDefault(SimTopic.Lifecycle):N0} lifecycle records over {r.Scenario.DurationMs / 60_000.0:F1} min of event time; {r.Partitions} partitions per topic; {r.Settings.Threads} stream thread(s), exactly-once"));
+        AnsiConsole.MarkupLine(Markup.Escape($"{r.Log.DistinctKeys:N0} keys, {r.Log.EventCount:N0} events ({r.Log.Records.GetValueOrDefault(SimTopic.Access):N0} access, {r.Log.Records.GetValueOrDefault(SimTopic.Orders):N0} orders) + {r.Log.Records.GetValueOrDefault(SimTopic.Registry):N0} registry + {r.Log.Records.GetValueOrDefault(SimTopic.Lifecycle):N0} lifecycle records over {r.Scenario.DurationMs / 60_000.0:F1} min of event time; {r.Partitions} partitions per topic; {r.Settings.Threads} stream thread(s), exactly-once, fetch wait and poll {r.Settings.WaitMs} ms, commit every {r.Settings.CommitMs} ms"));
 
         var t = new Table().AddColumns("phase", "measure", "value");
         t.AddRow("preload", "records appended (producer, idempotent)", $"{r.Preload.Records:N0} in {r.Preload.Seconds:F1} s ({r.Preload.Records / r.Preload.Seconds:N0}/s)");
@@ -44,6 +47,7 @@ internal static class E2eReport
         t.AddRow("", "events/s from first record read", $"{r.Log.EventCount / d.SecondsFromFirstRecord:N0}");
         t.AddRow("", "ratio to the bare consumer", $"{Ratio(r):F2}");
         t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
+        t.AddRow("", "stream threads' CPU per input record (less load-dependent)", $"{StreamCpuMicros(d):F1} µs ({d.StreamThreadCpuSeconds:F1} CPU s)");
         t.AddRow("", "commands received (distinct ids; decided)", $"{d.Commands.Count:N0} ({d.DistinctCommands:N0}; {d.CommandsDecided:N0}) {Actions(d.CommandsByAction)}");
         t.AddRow("", "alerts, dead letters", $"{d.AlertsBySeverity.Values.Sum():N0}, {d.DeadLetters:N0}");
         t.AddRow("", "late records (counted, not used)", $"{d.LateRecords:N0} ({(double)d.LateRecords / r.Log.Count:P1} of the input)");
@@ -81,7 +85,7 @@ internal static class E2eReport
                 ["git_commit"] = Environment.GetEnvironmentVariable("BENCH_GIT_COMMIT"),
                 ["settings"] = new JsonObject
                 {
-                    ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["stream_threads"] = r.Settings.Threads,
+                    ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["stream_threads"] = r.Settings.Threads, ["fetch_wait_and_poll_ms"] = r.Settings.WaitMs, ["commit_interval_ms"] = r.Settings.CommitMs,
                     ["seed"] = r.Settings.Seed, ["load"] = r.Settings.Load, ["exactly_once"] = true, ["wire_format_out"] = "json", ["policy"] = "built-in default",
                 },
             },
@@ -136,6 +140,7 @@ internal static class E2eReport
                 ["commands_by_action"] = Obj(d.CommandsByAction), ["alerts_by_severity"] = Obj(d.AlertsBySeverity),
                 ["dead_letters"] = d.DeadLetters, ["late_records"] = d.LateRecords,
                 ["cpu_seconds"] = d.CpuSeconds, ["broker_cpu_seconds"] = r.BrokerCpuSecondsDuringDetector,
+                ["stream_thread_cpu_seconds"] = d.StreamThreadCpuSeconds, ["stream_thread_cpu_us_per_record"] = StreamCpuMicros(d),
                 ["key_state_changelog_record_bytes"] = r.KeyStateBytes,
                 ["read_back_topics_trimmed"] = r.TrimmedReadBack.Count,
                 ["topics"] = new JsonArray(r.DetectorTopics.Select(m => (JsonNode)new JsonObject
@@ -158,7 +163,8 @@ internal static class E2eReport
                 ["detector_read_last_input_seconds_after_producer"] = l.ReadBehindSeconds,
                 ["p50_ms"] = l.P50Ms, ["p90_ms"] = l.P90Ms, ["p99_ms"] = l.P99Ms, ["p999_ms"] = l.P999Ms, ["max_ms"] = l.MaxMs,
                 ["distinct_commands"] = l.Detector.DistinctCommands, ["timeline"] = Timeline(l.Detector.Timeline),
-                ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds, ["late_records"] = l.Detector.LateRecords,
+                ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds,
+                ["detector_stream_thread_cpu_seconds"] = l.Detector.StreamThreadCpuSeconds, ["late_records"] = l.Detector.LateRecords,
                 ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker),
                 ["definition"] = LatencyDefinition,
             },

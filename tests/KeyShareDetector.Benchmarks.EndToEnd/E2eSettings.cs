@@ -11,8 +11,19 @@ internal sealed record E2eSettings
     public int Keys { get; init; } = 50_000;
     /// <summary>Partitions of every input and internal topic; 0 = enough for the embedded broker's 5 MB per partition.</summary>
     public int Partitions { get; init; }
-    /// <summary>Stream threads of the detector (`keyshare run` defaults to 1).</summary>
+    /// <summary>
+    /// Stream threads of the detector (`keyshare run` defaults to 1). 2 measured worse here: the second thread's
+    /// start (group rebalance on the embedded broker) stalled the run for about 45 s.
+    /// </summary>
     public int Threads { get; init; } = 1;
+    /// <summary>
+    /// The detector's librdkafka fetch.wait.max.ms and Streamiz poll (ms). The embedded broker answers an empty fetch
+    /// only after the whole wait, and every hop between stages can wait that long: 10 ms, as `keyshare eval` runs it
+    /// (`keyshare run`: Detector:FetchWaitMaxMs, Detector:PollMs).
+    /// </summary>
+    public int WaitMs { get; init; } = 10;
+    /// <summary>The detector's commit interval (ms), as `keyshare run`'s Detector:CommitIntervalMs (default 100).</summary>
+    public int CommitMs { get; init; } = 100;
     public int Seed { get; init; } = 1;
     /// <summary>Share of the measured detector maximum the latency phase produces at.</summary>
     public double Load { get; init; } = 0.5;
@@ -31,6 +42,8 @@ internal sealed record E2eSettings
             Keys = Env("BENCH_E2E_KEYS", s.Keys),
             Partitions = Env("BENCH_E2E_PARTITIONS", s.Partitions),
             Threads = Env("BENCH_E2E_THREADS", s.Threads),
+            WaitMs = Env("BENCH_E2E_WAIT_MS", s.WaitMs),
+            CommitMs = Env("BENCH_E2E_COMMIT_MS", s.CommitMs),
             Seed = Env("BENCH_E2E_SEED", s.Seed),
             LatencyEvents = Env("BENCH_E2E_LATENCY_EVENTS", s.LatencyEvents),
         };
@@ -44,12 +57,14 @@ internal sealed record E2eSettings
                 "--keys" => s with { Keys = Int(name, Value()) },
                 "--partitions" => s with { Partitions = Int(name, Value()) },
                 "--threads" => s with { Threads = Int(name, Value()) },
+                "--wait-ms" => s with { WaitMs = Int(name, Value()) },
+                "--commit-ms" => s with { CommitMs = Int(name, Value()) },
                 "--seed" => s with { Seed = Int(name, Value()) },
                 "--load" => s with { Load = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--latency-events" => s with { LatencyEvents = Int(name, Value()) },
                 "--out" => s with { Out = Value() },
                 "--phase-deadline-minutes" => s with { PhaseDeadline = TimeSpan.FromMinutes(Int(name, Value())) },
-                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --threads --seed --load --latency-events --out --phase-deadline-minutes)"),
+                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --threads --wait-ms --commit-ms --seed --load --latency-events --out --phase-deadline-minutes)"),
             };
         }
         var errors = s.Validate();
@@ -64,6 +79,8 @@ internal sealed record E2eSettings
         if (Keys < 100) e.Add("--keys (BENCH_E2E_KEYS) must be at least 100");
         if (Partitions is < 0 or > 512) e.Add("--partitions (BENCH_E2E_PARTITIONS) must be within 0..512 (0 = automatic)");
         if (Threads is < 1 or > 16) e.Add("--threads (BENCH_E2E_THREADS) must be within 1..16");
+        if (WaitMs is < 1 or > 1000) e.Add("--wait-ms (BENCH_E2E_WAIT_MS) must be within 1..1000");
+        if (CommitMs is < 1 or > 60_000) e.Add("--commit-ms (BENCH_E2E_COMMIT_MS) must be within 1..60000");
         if (Load is <= 0 or > 1) e.Add("--load must be within (0, 1]");
         if (LatencyEvents < 0) e.Add("--latency-events (BENCH_E2E_LATENCY_EVENTS) must be >= 0");
         return e;

@@ -124,4 +124,22 @@ public class KeyRiskEngineTests
 
         Assert.Equal(Run(straight, second).Single().CommandId, Run(restored, second).Single().CommandId);
     }
+
+    [Fact]
+    public void Encoding_through_a_reused_buffer_gives_the_same_bytes_as_a_fresh_one()
+    {
+        var big = _engine.NewState("a-key-with-a-long-history");
+        Run(big, Enumerable.Range(0, 40).Select(i => Access(big.ApiKeyId, $"81.2.{i}.10", T0 + (i * 1000))).ToArray());
+        var small = _engine.NewState("k2");
+        Run(small, [Access("k2", "81.2.69.10", T0)]);
+        using var scratch = new MemoryStream();
+
+        byte[] bigBytes = KeyRiskStateCodec.Encode(big, scratch);
+        // The buffer now holds the bigger state: what it returns for the smaller one must not carry any of it.
+        byte[] smallBytes = KeyRiskStateCodec.Encode(small, scratch);
+
+        Assert.True(bigBytes.Length > smallBytes.Length);
+        Assert.Equal(KeyRiskStateCodec.Encode(big), bigBytes);
+        Assert.Equal(KeyRiskStateCodec.Encode(small), smallBytes);
+    }
 }

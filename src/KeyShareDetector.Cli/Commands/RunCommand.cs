@@ -85,6 +85,8 @@ internal static class RunCommand
             StateDir = settings.Detector.StateDir,
             ExactlyOnce = settings.Detector.ExactlyOnce,
             CommitIntervalMs = settings.Detector.CommitIntervalMs,
+            PollMs = settings.Detector.PollMs,
+            FetchWaitMaxMs = settings.Detector.FetchWaitMaxMs == 0 ? null : settings.Detector.FetchWaitMaxMs,
             SessionTimeoutMs = settings.Detector.SessionTimeoutMs > 0 ? settings.Detector.SessionTimeoutMs : null,
             WatchPolicyTopic = settings.Policy.WatchTopic,
             KafkaSettings = settings.KafkaClientSettings(),

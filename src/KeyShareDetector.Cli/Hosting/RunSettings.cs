@@ -35,6 +35,10 @@ public sealed class DetectorSettings
     public string StateDir { get; set; } = "/var/lib/keyshare";
     public bool ExactlyOnce { get; set; } = true;
     public int CommitIntervalMs { get; set; } = 100;
+    /// <summary>Longest a stream thread polls before processing what it has (ms); every hop between stages can wait this long.</summary>
+    public int PollMs { get; set; } = 100;
+    /// <summary>librdkafka fetch.wait.max.ms; 0 = its default (500). The embedded broker holds every empty fetch this long: use 10 there.</summary>
+    public int FetchWaitMaxMs { get; set; }
     /// <summary>Consumer group session timeout; 0 = librdkafka's default (45 s). How long a crashed instance keeps its partitions.</summary>
     public int SessionTimeoutMs { get; set; }
     public string WireFormat { get; set; } = "Json";
@@ -92,6 +96,8 @@ public sealed class RunConfiguration
     {
         var e = new List<string>(ValidateKafka());
         if (Detector.StreamThreads < 1) e.Add("Detector:StreamThreads must be >= 1");
+        if (Detector.PollMs < 1) e.Add("Detector:PollMs must be >= 1");
+        if (Detector.FetchWaitMaxMs < 0) e.Add("Detector:FetchWaitMaxMs must be >= 0 (0 = the client's default)");
         if (Detector.SessionTimeoutMs != 0 && Detector.SessionTimeoutMs < 3000) e.Add("Detector:SessionTimeoutMs must be 0 (the client default) or >= 3000");
         if (!Enum.TryParse<WireFormatKind>(Detector.WireFormat, ignoreCase: true, out _)) e.Add($"Detector:WireFormat '{Detector.WireFormat}' is not Json or Avro");
         if (Management.Port is < 1 or > 65535) e.Add("Management:Port must be within 1..65535");

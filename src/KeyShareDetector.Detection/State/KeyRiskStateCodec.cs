@@ -17,8 +17,20 @@ public static class KeyRiskStateCodec
 
     public static byte[] Encode(KeyRiskState s)
     {
-        ArgumentNullException.ThrowIfNull(s);
         using var ms = new MemoryStream(512);
+        return Encode(s, ms);
+    }
+
+    /// <summary>
+    /// Same bytes as <see cref="Encode(KeyRiskState)"/>, written through <paramref name="scratch"/> (emptied first), so
+    /// a caller encoding many states reuses one grown buffer instead of regrowing a new one from 512 bytes each time.
+    /// </summary>
+    public static byte[] Encode(KeyRiskState s, MemoryStream scratch)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(scratch);
+        scratch.SetLength(0);
+        var ms = scratch;
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(FormatV7);

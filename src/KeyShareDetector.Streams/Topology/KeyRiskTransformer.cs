@@ -17,6 +17,8 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
     private readonly bool _skipRedelivered;
     private IKeyValueStore<string, byte[]>? _store;
     private ProcessorContext<string, DetectorOutput>? _context;
+    // One grown buffer for every state this instance encodes (a task runs on one thread at a time).
+    private readonly MemoryStream _scratch = new(8192);
 
     /// <summary>
     /// Streamiz's builder needs a parameterless constructor and makes one unused instance with it; every
@@ -108,7 +110,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
                 break;
         }
         applied.Advance(record.TopicPartitionOffset);
-        store.Put(record.Key, applied.Prepend(KeyRiskStateCodec.Encode(state)));
+        store.Put(record.Key, applied.Prepend(KeyRiskStateCodec.Encode(state, _scratch)));
         if (input.Kind is InputKind.Access or InputKind.Order or InputKind.Registry or InputKind.RegistryDeleted or InputKind.Lifecycle) _metrics.InputApplied();
         if (outcome.Late) _metrics.Late();
         if (outcome.Command is not null) _metrics.CommandDecided();

@@ -223,7 +223,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
         using (var first = Start(faulty, stateDir, policy))
         {
             await first.WaitReadyAsync(Step);
-            async Task Next(double fraction) => Assert.True(await ProgressAsync(first, fraction * Events, Step), $"no progress to {fraction:P0}: {first.Stderr} {first.LogTail()}");
+            async Task Next(double fraction) => Assert.True(await ProgressAsync(first, fraction * Events, Step), $"no progress to {fraction:P0}: {first.Stderr} {first.LogErrors()} {first.LogTail()}");
             await Next(0.04);
             Fault("RTT +40 ms on broker 1", () => faulty.SetBrokerRoundTrip(1, 40));
             Fault("Produce: NOT_LEADER_FOR_PARTITION x3", () => faulty.PushRequestErrors(0, ErrorCode.NotLeaderForPartition, ErrorCode.NotLeaderForPartition, ErrorCode.NotLeaderForPartition));
@@ -241,7 +241,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
             Fault("broker 3 up", () => faulty.SetBrokerUp(3));
             // After an outage the run may stand still for a while (reconnect backoff, a transaction waiting on the broker).
             var outage = Stopwatch.StartNew();
-            Assert.True(await ProgressAsync(first, 0.32 * Events, Recovery), $"no progress within {Recovery.TotalSeconds} s of broker 3 coming back: {first.Stderr} {first.LogTail()}");
+            Assert.True(await ProgressAsync(first, 0.32 * Events, Recovery), $"no progress within {Recovery.TotalSeconds} s of broker 3 coming back: {first.Stderr} {first.LogErrors()} {first.LogTail()}");
             recoveries.Add(outage.Elapsed);
             Fault("leader of the key-state changelog/1 moves to broker 3", () => faulty.SetPartitionLeader($"{AppId}-{DetectorOptions.KeyStateStore}-changelog", 1, 3));
             Fault("RTT back to 0 on broker 1, +25 ms on broker 2", () =>
@@ -273,13 +273,13 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
         using (var second = Start(faulty, stateDir, policy))
         {
             await second.WaitReadyAsync(Step);
-            Assert.True(await ProgressAsync(second, 0.62 * Events, Step), $"the restarted run made no progress: {second.Stderr} {second.LogTail()}");
+            Assert.True(await ProgressAsync(second, 0.62 * Events, Step), $"the restarted run made no progress: {second.Stderr} {second.LogErrors()} {second.LogTail()}");
             Fault("broker 2 down", () => faulty.SetBrokerDown(2));
             await ProgressAsync(second, 0.68 * Events, TimeSpan.FromSeconds(15));
             Fault("broker 2 up", () => faulty.SetBrokerUp(2));
             Fault("Produce: NOT_LEADER_FOR_PARTITION x2", () => faulty.PushRequestErrors(0, ErrorCode.NotLeaderForPartition, ErrorCode.NotLeaderForPartition));
             var outage = Stopwatch.StartNew();
-            Assert.True(await ProgressAsync(second, 0.76 * Events, Recovery), $"no progress within {Recovery.TotalSeconds} s of broker 2 coming back: {second.Stderr} {second.LogTail()}");
+            Assert.True(await ProgressAsync(second, 0.76 * Events, Recovery), $"no progress within {Recovery.TotalSeconds} s of broker 2 coming back: {second.Stderr} {second.LogErrors()} {second.LogTail()}");
             recoveries.Add(outage.Elapsed);
             Fault("leader of access/3 moves to broker 1", () => faulty.SetPartitionLeader(Topics.Access, 3, 1));
             Fault("EndTxn: COORDINATOR_LOAD_IN_PROGRESS (14) x1", () => faulty.PushRequestErrors(26, ErrorCode.GroupLoadInProgress));
@@ -300,7 +300,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
                 string m = second.Metrics();
                 var lagging = m.Split('\n').Where(l => l.StartsWith("keyshare_consumer_lag_records{", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal));
                 throw new TimeoutException($"{e.Message}; access read {AccessIn(m):N0}, lag {Lag(m):N0} ({string.Join(", ", lagging.Take(8))}), decided {Metric(m, "keyshare_commands_decided_total")}, " +
-                    $"published {Published(m)}, distinct on the topic {CommandIds(faulty).Count} of {reference.Count}; faults: {string.Join("; ", faults)}; stderr: {second.Stderr} {second.LogTail()}", e);
+                    $"published {Published(m)}, distinct on the topic {CommandIds(faulty).Count} of {reference.Count}; faults: {string.Join("; ", faults)}; stderr: {second.Stderr} {second.LogErrors()} {second.LogTail()}", e);
             }
             secondMetrics = second.Metrics();
             Assert.Equal(200, second.Status("/healthz"));

@@ -81,6 +81,17 @@ public sealed class RunProcess : IDisposable
         }
     }
 
+    /// <summary>The first error lines of the log (each cut to 600 characters), so a failure names its cause even
+    /// when the log's tail is a long stack trace.</summary>
+    public string LogErrors(int lines = 4)
+    {
+        string all;
+        lock (_stdout) all = _stdout.ToString();
+        var errors = all.Split('\n').Where(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal))
+            .Take(lines).Select(l => l.Length <= 600 ? l : l[..600]);
+        return string.Join(" | ", errors);
+    }
+
     public Task WaitReadyAsync(TimeSpan timeout) => Eventually.WaitAsync(() => Status("/readyz") == 200 || _process.HasExited, timeout, "/readyz answered 200")
         .ContinueWith(t =>
         {
