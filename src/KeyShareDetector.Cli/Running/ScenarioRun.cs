@@ -252,7 +252,7 @@ public static class ScenarioRun
         /// the breaker, each fleet observation through the fleet stage, each finding and downgrade back through the
         /// per-key stage) and every command it wrote has been read back and answered.
         /// </summary>
-        public bool Idle => Counts.InputsDone >= Sent && Counts.InternalHopsIdle && CommandsRead >= Counts.CommandsPassed;
+        public bool Idle => Counts.InputsDone >= Sent && Counts.InternalHopsIdle && CommandsRead >= Counts.CommandsPublished;
     }
 
     /// <summary>The backend's answers waiting for the input to reach their event time, earliest first (ties by event id).</summary>

@@ -105,6 +105,7 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
     private long _feedbackSent;
     private long _feedbackHandled;
     private long _commandsPassed;
+    private long _commandsWithheld;
     private long _alertsRaised;
 
     /// <summary>The per-key stage finished an input record (access, order, registry, lifecycle).</summary>
@@ -128,6 +129,10 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
     /// <summary>The breaker stage finished a command (it goes out as exactly one live or shadow command).</summary>
     public void CommandPassed() => Interlocked.Increment(ref _commandsPassed);
 
+    /// <summary>A command the breaker handled but did not publish: its id was passed before (see RecentCommandIds), or it
+    /// was read again from the breaker topic after a restart. Counted before <see cref="CommandPassed"/>.</summary>
+    public void CommandWithheld() => Interlocked.Increment(ref _commandsWithheld);
+
     /// <summary>
     /// Alerts raised by any stage, counted where they are raised (before they are written), unlike
     /// <see cref="AlertsBySeverity"/>, which is for dashboards.
@@ -147,7 +152,8 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
         Interlocked.Read(ref _observationsHandled),
         Interlocked.Read(ref _feedbackSent),
         Interlocked.Read(ref _feedbackHandled),
-        Interlocked.Read(ref _alertsRaised));
+        Interlocked.Read(ref _alertsRaised),
+        Interlocked.Read(ref _commandsWithheld));
 
     public void Alert(string severity) => _alertsBySeverity.AddOrUpdate(severity, 1, static (_, n) => n + 1);
 
@@ -206,8 +212,13 @@ public readonly record struct PipelineCounts(
     long ObservationsHandled,
     long FeedbackSent,
     long FeedbackHandled,
-    long AlertsRaised)
+    long AlertsRaised,
+    long CommandsWithheld = 0)
 {
+    /// <summary>Commands the breaker sent on to the enforcement topic: those it passed minus those it withheld as
+    /// already published. A reader of that topic has caught up when it has read this many.</summary>
+    public long CommandsPublished => CommandsPassed - CommandsWithheld;
+
     /// <summary>Input records the topology has finished with (per-key stage or dead-letter branch).</summary>
     public long InputsDone => InputsHandled + DeadLettersHandled;
 
@@ -215,6 +226,6 @@ public readonly record struct PipelineCounts(
     public bool InternalHopsIdle => CommandsPassed >= CommandsDecided && ObservationsHandled >= ObservationsSent && FeedbackHandled >= FeedbackSent;
 
     public override string ToString() =>
-        $"inputs {InputsHandled:N0} (+{DeadLettersHandled:N0} dead-lettered); commands decided {CommandsDecided:N0}, passed the breaker {CommandsPassed:N0}; " +
+        $"inputs {InputsHandled:N0} (+{DeadLettersHandled:N0} dead-lettered); commands decided {CommandsDecided:N0}, passed the breaker {CommandsPassed:N0} ({CommandsWithheld:N0} withheld as published before); " +
         $"fleet observations {ObservationsHandled:N0}/{ObservationsSent:N0}; feedback {FeedbackHandled:N0}/{FeedbackSent:N0}; alerts {AlertsRaised:N0}";
 }

@@ -80,6 +80,8 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
         {
             _metrics.RedeliveredSkip(Stage.Breaker);
             if (!reread) Store(applied, passed, breaker, record);
+            // Handled but not published: a reader waiting for every command must not wait for this one.
+            _metrics.CommandWithheld();
             _metrics.CommandPassed();
             return null!;
         }

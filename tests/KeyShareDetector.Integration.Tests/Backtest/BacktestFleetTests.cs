@@ -137,7 +137,7 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
                     Assert.False(deadline.IsCancellationRequested, $"live run did not settle: {detector.Metrics.Counts()}; read back {commands.Count} commands, {alerts.Count} alerts");
                     var counts = detector.Metrics.Counts();
                     var look = (counts, commands.Count, alerts.Count);
-                    bool idle = counts.InputsDone >= sent && counts.InternalHopsIdle && commands.Count >= counts.CommandsPassed && alerts.Count >= counts.AlertsRaised;
+                    bool idle = counts.InputsDone >= sent && counts.InternalHopsIdle && commands.Count >= counts.CommandsPublished && alerts.Count >= counts.AlertsRaised;
                     if (idle && seen == look) return;
                     seen = idle ? look : null;
                     var r = reader.Consume(TimeSpan.FromMilliseconds(idle ? 0 : 5));

@@ -94,7 +94,7 @@ public sealed partial class BacktestTests(BacktestFixture fixture)
             while (true)
             {
                 var counts = detector.Metrics.Counts();
-                bool caughtUp = counts.InputsDone >= total && counts.InternalHopsIdle && live.Count >= counts.CommandsPassed;
+                bool caughtUp = counts.InputsDone >= total && counts.InternalHopsIdle && live.Count >= counts.CommandsPublished;
                 if (caughtUp && caughtUpAt == counts) break;
                 caughtUpAt = caughtUp ? counts : null;
                 Assert.False(deadline.IsCancellationRequested, $"live run did not settle: {counts}; read back {live.Count} commands");

@@ -20,6 +20,7 @@ public sealed class BreakerTopologyTests : IDisposable
 {
     private const long T0 = 1_767_225_600_000;
     // The synchronous test driver gives every internal-topic record offset 0 (see DetectorOptions.SkipRedelivered).
+    private readonly DetectorMetrics _metrics = new();
     private readonly DetectorOptions _options = new() { BootstrapServers = "unused:9092", ApplicationId = "breaker-test", SkipRedelivered = false };
     private readonly CommandSigner _signer = new("test-key", Encoding.UTF8.GetBytes("breaker-test-secret-1234567"));
     private readonly TopologyTestDriver _driver;
@@ -52,7 +53,7 @@ public sealed class BreakerTopologyTests : IDisposable
             // Every key withdraws from one IP, which is cross-account evidence of its own; this test is about the breaker.
             CrossAccount = new CrossAccountRule { MinAccountsPerIp = 0, MinAccountsPerPrefix = 0, MinAccountsPerFingerprint = 0 },
         };
-        var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(policy, _signer, new TwoCountries())), new DetectorMetrics(), WireCodecs.Create());
+        var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(policy, _signer, new TwoCountries())), _metrics, WireCodecs.Create());
         _driver = new TopologyTestDriver(topology, new StreamConfig<StringSerDes, ByteArraySerDes>
         {
             ApplicationId = _options.ApplicationId,
@@ -150,6 +151,11 @@ public sealed class BreakerTopologyTests : IDisposable
 
         breakerTopic.PipeInput(BreakerTransformer.FleetKey, ContractCodecs.Command.SerializeJson(first), DateTime.UnixEpoch.AddMilliseconds(first.IssuedAt));
         Assert.Empty(_commands.ReadKeyValueList());
+        // Handled by the breaker, not published: a reader that waits for every published command waits for one.
+        var counts = _metrics.Counts();
+        Assert.Equal(2, counts.CommandsPassed);
+        Assert.Equal(1, counts.CommandsWithheld);
+        Assert.Equal(1, counts.CommandsPublished);
 
         // Another command still passes.
         var other = first with { CommandId = "another-id", ApiKeyId = "k9999" };
