@@ -23,7 +23,7 @@ public sealed class DetectorMetricsExporter
         var deadLetters = factory.CreateCounter("keyshare_dead_letters_total", "Records sent to the dead-letter topic, by error code.", "code");
         var late = factory.CreateCounter("keyshare_late_records_total", "Records that arrived after every window they belong to had closed.");
         var commands = factory.CreateCounter("keyshare_commands_total", "Enforcement commands emitted, by action.", "action");
-        var decided = factory.CreateCounter("keyshare_commands_decided_total", "Commands the per-key stage decided, before the fleet-wide breaker (each becomes one published command).");
+        var decided = factory.CreateCounter("keyshare_commands_decided_total", "Commands the per-key stage decided, before the fleet-wide breaker (each is published, or withheld there as an id it already passed).");
         var redelivered = factory.CreateCounter("keyshare_redelivered_skipped_total",
             "Records a stage skipped because it had applied them before (re-read after a restart or a retried transaction), by stage.", "stage");
         var recoveries = factory.CreateCounter("keyshare_stream_recoveries_total",
