@@ -226,6 +226,6 @@ public readonly record struct PipelineCounts(
     public bool InternalHopsIdle => CommandsPassed >= CommandsDecided && ObservationsHandled >= ObservationsSent && FeedbackHandled >= FeedbackSent;
 
     public override string ToString() =>
-        $"inputs {InputsHandled:N0} (+{DeadLettersHandled:N0} dead-lettered); commands decided {CommandsDecided:N0}, passed the breaker {CommandsPassed:N0} ({CommandsWithheld:N0} withheld as published before); " +
+        $"inputs {InputsHandled:N0} (+{DeadLettersHandled:N0} dead-lettered); commands decided {CommandsDecided:N0}, passed the breaker {CommandsPassed:N0}; " +
         $"fleet observations {ObservationsHandled:N0}/{ObservationsSent:N0}; feedback {FeedbackHandled:N0}/{FeedbackSent:N0}; alerts {AlertsRaised:N0}";
 }
