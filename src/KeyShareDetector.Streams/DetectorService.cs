@@ -49,6 +49,9 @@ public sealed class DetectorService : IAsyncDisposable
         };
     }
 
+    /// <summary>Why the stream stopped, when it did (type and message of the error that stopped it).</summary>
+    public string? LastError => _lastError;
+
     /// <summary>True once a stream thread died (the instance no longer detects).</summary>
     public bool Failed => Volatile.Read(ref _failureReported) == 1;
 
@@ -112,17 +115,32 @@ public sealed class DetectorService : IAsyncDisposable
     /// <summary>True while every stream thread is alive and the stream is RUNNING.</summary>
     public bool IsRunning => _state == KafkaStream.State.RUNNING;
 
-    /// <summary>A retriable Kafka error (broker transport, coordinator moving or loading, timeouts), however Streamiz wrapped it.</summary>
+    /// <summary>
+    /// A Kafka error a stream thread gets past by aborting its transaction, restoring its tasks and rejoining, however
+    /// Streamiz wrapped it: a retriable error (broker transport, coordinator moving or loading, timeouts), or a
+    /// transaction made abortable by a delivery that failed for a reason that does not repeat by itself
+    /// (see <see cref="ProductionErrors.AbortIsRecoverable"/>).
+    /// </summary>
     public static bool IsTransient(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
         {
             if (x is KafkaRetriableException) return true;
-            if (x is KafkaException k && (k.Error.IsFatal || k is KafkaTxnRequiresAbortException)) return false;
+            if (x is KafkaException { Error.IsFatal: true }) return false;
+            if (x is KafkaTxnRequiresAbortException abort) return ProductionErrors.AbortIsRecoverable(abort.Error.Code);
             if (x is KafkaException { Error.Code: ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_TimedOut
                 or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.RequestTimedOut }) return true;
         }
         return false;
+    }
+
+    /// <summary>Type and message of an exception and of each exception inside it, outermost first.</summary>
+    public static string Describe(Exception e)
+    {
+        var parts = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+            parts.Add(x is KafkaException k ? $"{x.GetType().Name} ({k.Error.Code}): {x.Message}" : $"{x.GetType().Name}: {x.Message}");
+        return string.Join(" <- ", parts);
     }
 
     /// <summary>Builds the topology and starts it; returns once it is RUNNING or throws after <paramref name="readyTimeout"/>.</summary>
@@ -174,8 +192,17 @@ public sealed class DetectorService : IAsyncDisposable
                 metrics.StreamRecovered();
                 return ExceptionHandlerResponse.CONTINUE;
             }
-            if (created is not null) created._lastError = e.GetType().Name + ": " + e.Message;
+            if (created is not null) created._lastError = Describe(e);
             return ExceptionHandlerResponse.FAIL;
+        };
+        bool exactlyOnce = options.ExactlyOnce;
+        config.ProductionExceptionHandler = report =>
+        {
+            var response = ProductionErrors.Decide(report.Error.Code, exactlyOnce);
+            metrics.ProduceFailure(report.Error.Code.ToString(), response.ToString());
+            if (response == ProductionExceptionHandlerResponse.FAIL && created is not null)
+                created._lastError = $"delivery to {report.Topic} failed: {report.Error.Code} {report.Error.Reason}";
+            return response;
         };
         config.DeserializationExceptionHandler = (_, record, e) =>
         {

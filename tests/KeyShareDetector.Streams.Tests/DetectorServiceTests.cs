@@ -14,6 +14,22 @@ public sealed class DetectorServiceTests
         Assert.True(DetectorService.IsTransient(new KafkaException(new Error(ErrorCode.Local_AllBrokersDown))));
     }
 
+    /// <summary>
+    /// A delivery that failed for a retriable reason leaves the transaction abortable: its commit throws, and the thread
+    /// must abort, restore and reprocess rather than die (found with ProduceErrorTests).
+    /// </summary>
+    [Fact]
+    public void A_transaction_made_abortable_by_a_retriable_delivery_failure_is_transient()
+    {
+        var abort = new KafkaTxnRequiresAbortException(new Error(ErrorCode.NotLeaderForPartition, "1 message(s) failed delivery"));
+        Assert.True(DetectorService.IsTransient(new StreamsException("Error encountered trying to commit a transaction", abort)));
+        Assert.True(DetectorService.IsTransient(new KafkaTxnRequiresAbortException(new Error(ErrorCode.Local_MsgTimedOut))));
+        // Seen in ProduceErrorTests: librdkafka's answer to the commit after a run of NOT_LEADER_FOR_PARTITION.
+        Assert.True(DetectorService.IsTransient(new StreamsException("Error encountered trying to commit a transaction",
+            new KafkaTxnRequiresAbortException(new Error(ErrorCode.OutOfOrderSequenceNumber, "skipped sequence numbers")))));
+        Assert.False(DetectorService.IsTransient(new KafkaTxnRequiresAbortException(new Error(ErrorCode.MsgSizeTooLarge))));
+    }
+
     [Fact]
     public void Fatal_and_data_errors_are_not_transient()
     {

@@ -28,6 +28,9 @@ public sealed class DetectorMetricsExporter
             "Records a stage skipped because it had applied them before (re-read after a restart or a retried transaction), by stage.", "stage");
         var recoveries = factory.CreateCounter("keyshare_stream_recoveries_total",
             "Transient Kafka errors (a broker unreachable during a commit) after which a stream thread closed its tasks, restored them and rejoined, instead of dying.");
+        var produceFailures = factory.CreateCounter("keyshare_produce_failures_total",
+            "Failed deliveries of records the stream produced, by error code and action (RETRY: sent again; CONTINUE: dropped as part of an aborted transaction that is reprocessed; FAIL: the stream thread stopped).",
+            "code", "action");
         var alerts = factory.CreateCounter("keyshare_alerts_total", "Alerts raised, by severity.", "severity");
         var snapshots = factory.CreateCounter("keyshare_feature_snapshots_total", "Feature snapshots published.");
         var policies = factory.CreateCounter("keyshare_policy_versions_applied_total", "Policy versions taken from the policy topic.");
@@ -50,6 +53,7 @@ public sealed class DetectorMetricsExporter
             decided.IncTo(m.CommandsDecided);
             late.IncTo(m.LateRecords);
             recoveries.IncTo(m.StreamRecoveries);
+            foreach (var ((code, action), n) in m.ProduceFailures) produceFailures.WithLabels(code, action).IncTo(n);
             foreach (var stage in Enum.GetValues<Stage>()) redelivered.WithLabels(StageLabel(stage)).IncTo(m.RedeliveredSkipped(stage));
             snapshots.IncTo(m.Snapshots);
             policies.IncTo(s.PolicyVersionsApplied);

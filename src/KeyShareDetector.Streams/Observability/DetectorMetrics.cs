@@ -186,6 +186,13 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
 
     public void StreamRecovered() => Interlocked.Increment(ref _streamRecoveries);
 
+    private readonly ConcurrentDictionary<(string Code, string Action), long> _produceFailures = new();
+
+    /// <summary>Failed deliveries of records the stream produced, by error code and what was done (RETRY, CONTINUE, FAIL).</summary>
+    public IReadOnlyDictionary<(string Code, string Action), long> ProduceFailures => _produceFailures;
+
+    public void ProduceFailure(string code, string action) => _produceFailures.AddOrUpdate((code, action), 1, static (_, n) => n + 1);
+
     private readonly long[] _redelivered = new long[Enum.GetValues<Stage>().Length];
 
     /// <summary>
