@@ -64,13 +64,14 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     {
         var breaker = new RevokeBreaker();
         var bytes = _store!.Get(FleetKey);
-        // Stored value: applied offsets, then (with them) the recently passed command ids, then the breaker's state.
+        // Stored value: applied offsets, then (with them) the position of the ring of recently passed command ids (each id
+        // is an entry of its own, see RecentCommandIds), then the breaker's state.
         var applied = AppliedOffsets.Read(bytes, out int stateStart);
-        var passed = new RecentCommandIds();
+        var passed = new RecentCommandIds(Get, Put, Delete, 0);
         if (bytes is not null)
         {
             using var reader = new BinaryReader(new MemoryStream(bytes, stateStart, bytes.Length - stateStart), Encoding.UTF8);
-            if (stateStart > 0) passed = RecentCommandIds.ReadFrom(reader);
+            if (stateStart > 0) passed = RecentCommandIds.ReadPosition(reader, Get, Put, Delete);
             breaker.ReadFrom(reader);
         }
         // A command read again (the breaker topic re-read after a restart) or decided again (the per-key stage
@@ -101,12 +102,18 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
         using var ms = new MemoryStream();
         using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
-            passed.WriteTo(writer);
+            passed.WritePosition(writer);
             breaker.WriteTo(writer);
         }
         applied.Advance(record.TopicPartitionOffset);
         _store!.Put(FleetKey, applied.Prepend(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
     }
+
+    private byte[]? Get(string key) => _store!.Get(key);
+
+    private void Put(string key, byte[] value) => _store!.Put(key, value);
+
+    private void Delete(string key) => _store!.Delete(key);
 
     public void Close()
     {

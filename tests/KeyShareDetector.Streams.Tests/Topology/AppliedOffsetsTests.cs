@@ -108,10 +108,16 @@ public sealed class AppliedOffsetsTests
 
 public sealed class RecentCommandIdsTests
 {
+    private readonly Dictionary<string, byte[]> _store = new(StringComparer.Ordinal);
+
+    private RecentCommandIds Ids(long passed = 0) => new(Get, (k, v) => _store[k] = v, k => _store.Remove(k), passed);
+
+    private byte[]? Get(string key) => _store.GetValueOrDefault(key);
+
     [Fact]
     public void An_id_is_remembered_once_and_survives_a_round_trip()
     {
-        var ids = new RecentCommandIds();
+        var ids = Ids();
         Assert.True(ids.Add("c1"));
         Assert.False(ids.Add("c1"));
 
@@ -119,29 +125,64 @@ public sealed class RecentCommandIdsTests
 
         Assert.True(restored.Contains("c1"));
         Assert.False(restored.Contains("c2"));
-        Assert.Equal(1, restored.Count);
+        Assert.Equal(1, restored.Passed);
     }
 
     [Fact]
-    public void Past_its_capacity_the_oldest_id_is_forgotten()
+    public void Past_its_capacity_the_oldest_id_is_forgotten_and_the_store_stays_bounded()
     {
-        var ids = new RecentCommandIds();
+        var ids = Ids();
         for (int i = 0; i <= RecentCommandIds.Capacity; i++) ids.Add($"c{i}");
 
         var restored = RoundTrip(ids);
+        restored.Add("d");
 
-        Assert.Equal(RecentCommandIds.Capacity, restored.Count);
         Assert.False(restored.Contains("c0"));
-        Assert.True(restored.Contains("c1"));
+        Assert.False(restored.Contains("c1"));
+        Assert.True(restored.Contains("c2"));
         Assert.True(restored.Contains($"c{RecentCommandIds.Capacity}"));
+        Assert.True(restored.Contains("d"));
+        // One entry per remembered id and one per slot, however many have passed.
+        Assert.Equal(2 * RecentCommandIds.Capacity, _store.Count);
     }
 
-    private static RecentCommandIds RoundTrip(RecentCommandIds ids)
+    /// <summary>A breaker state written before the ids became entries carries them inline: they are moved into entries.</summary>
+    [Fact]
+    public void Ids_in_the_inline_format_are_read_into_entries()
     {
         using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) ids.WriteTo(w);
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(RecentCommandIds.InlineFormat);
+            w.Write(2);
+            w.Write("old1");
+            w.Write("old2");
+            w.Write("breaker state follows");
+        }
         ms.Position = 0;
         using var r = new BinaryReader(ms);
-        return RecentCommandIds.ReadFrom(r);
+
+        var ids = RecentCommandIds.ReadPosition(r, Get, (k, v) => _store[k] = v, k => _store.Remove(k));
+
+        Assert.True(ids.Contains("old1"));
+        Assert.True(ids.Contains("old2"));
+        Assert.Equal(2, ids.Passed);
+        Assert.Equal("breaker state follows", r.ReadString());
+    }
+
+    [Fact]
+    public void An_unknown_format_is_an_error()
+    {
+        using var r = new BinaryReader(new MemoryStream([7, 0, 0, 0, 0]));
+        Assert.Throws<InvalidDataException>(() => RecentCommandIds.ReadPosition(r, Get, (k, v) => _store[k] = v, k => _store.Remove(k)));
+    }
+
+    private RecentCommandIds RoundTrip(RecentCommandIds ids)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) ids.WritePosition(w);
+        ms.Position = 0;
+        using var r = new BinaryReader(ms);
+        return RecentCommandIds.ReadPosition(r, Get, (k, v) => _store[k] = v, k => _store.Remove(k));
     }
 }
