@@ -133,7 +133,8 @@ public sealed class RunCommandTests : IDisposable
         {
             metrics = run.Metrics();
             return metrics.Contains("keyshare_commands_total{action=\"WARN\"} 1", StringComparison.Ordinal) && RunProcess.Value(metrics, lagSeries) == 0
-                && RunProcess.Value(metrics, "keyshare_state_store_entries{store=\"breaker-state\"}") == 1;
+                // The breaker's state, the command id it passed and that id's ring slot (RecentCommandIds).
+                && RunProcess.Value(metrics, "keyshare_state_store_entries{store=\"breaker-state\"}") == 3;
         }, TimeSpan.FromSeconds(60), "/metrics counted the WARN, the access partition caught up and the breaker stored its state");
         Assert.Contains("keyshare_records_in_total{topic=\"exchange.api-access.v1\"} 3", metrics, StringComparison.Ordinal);
         Assert.Equal(3, RunProcess.Value(metrics, "keyshare_stage_duration_seconds_count{stage=\"parse\"}"));

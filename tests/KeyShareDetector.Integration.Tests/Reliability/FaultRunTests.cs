@@ -175,7 +175,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
     private static string BreakerTopic(EmbeddedKafkaCluster cluster)
     {
         var tp = new TopicPartition($"{AppId}-{DetectorTopology.BreakerTopicName}-repartition", 0);
-        using var probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = AppId }).Build();
+        using var probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = AppId, IsolationLevel = IsolationLevel.ReadCommitted }).Build();
         var ends = probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
         var committed = probe.Committed([tp], TimeSpan.FromSeconds(10)).Single().Offset;
         return $"breaker topic offsets {ends.Low.Value}..{ends.High.Value}, group committed {committed}";
