@@ -12,22 +12,24 @@ public static class ProductionErrors
 {
     /// <summary>
     /// <list type="bullet">
-    /// <item>Exactly-once, a record purged from the producer's queue (<c>Local_PurgeQueue</c>, <c>Local_PurgeInflight</c>):
-    /// the thread aborted the transaction it belonged to (a commit failed, or it is closing its tasks to recover), so the
-    /// input that produced it is read and processed again from the last committed offsets: drop it (CONTINUE).</item>
-    /// <item>A retriable broker or network error (a leader moving, a broker down, a delivery timeout): send it again
-    /// (RETRY). Under exactly-once a failed delivery also makes the open transaction abortable, so its commit fails,
-    /// the thread aborts, restores its tasks and reprocesses (see <see cref="DetectorService.IsTransient"/>); the
-    /// retried copy dies with that transaction.</item>
+    /// <item>Exactly-once, a record purged from the producer's queue (<c>Local_PurgeQueue</c>, <c>Local_PurgeInflight</c>)
+    /// or refused for a retriable reason (a leader moving, a broker down, a delivery timeout): CONTINUE. A record that
+    /// failed delivery makes the open transaction abortable (librdkafka: its commit then fails and it must be aborted),
+    /// and a purged one belonged to a transaction being aborted; either way the thread aborts, restores its tasks and
+    /// reads the input again from the last committed offsets (see <see cref="DetectorService.IsTransient"/>), which
+    /// produces the record again. Sending it again into the doomed transaction would only be aborted with it (and
+    /// needs the record's bytes in the delivery report, which exactly-once runs do not ask librdkafka for).</item>
+    /// <item>At-least-once, the same errors: RETRY (Streamiz sends it again at its next send or flush); nothing else
+    /// would produce it again.</item>
     /// <item>Anything else (record too large, authorisation, an unknown topic that stays unknown): FAIL, and the
     /// instance reports the failure (STREAM_THREAD_FAILED, /healthz).</item>
     /// </list>
     /// </summary>
     public static ProductionExceptionHandlerResponse Decide(ErrorCode code, bool exactlyOnce)
     {
-        if (code is ErrorCode.Local_PurgeQueue or ErrorCode.Local_PurgeInflight)
-            return exactlyOnce ? ProductionExceptionHandlerResponse.CONTINUE : ProductionExceptionHandlerResponse.RETRY;
-        return IsRetriable(code) ? ProductionExceptionHandlerResponse.RETRY : ProductionExceptionHandlerResponse.FAIL;
+        bool passing = code is ErrorCode.Local_PurgeQueue or ErrorCode.Local_PurgeInflight || IsRetriable(code);
+        if (!passing) return ProductionExceptionHandlerResponse.FAIL;
+        return exactlyOnce ? ProductionExceptionHandlerResponse.CONTINUE : ProductionExceptionHandlerResponse.RETRY;
     }
 
     /// <summary>
