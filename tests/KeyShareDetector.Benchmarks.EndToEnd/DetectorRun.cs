@@ -34,7 +34,8 @@ internal sealed record DetectorOutcome(
     double CpuSeconds,
     double StreamThreadCpuSeconds,
     IReadOnlyList<Progress> Timeline,
-    double LastInputSeconds)
+    double LastInputSeconds,
+    GcActivity Gc)
 {
     /// <summary>Distinct command ids received; fewer than <see cref="Commands"/> when a retried transaction's output is read twice (the mock broker does not hide aborted records).</summary>
     public int DistinctCommands => Commands.Select(c => c.CommandId).Distinct(StringComparer.Ordinal).Count();
@@ -59,14 +60,16 @@ internal sealed class DetectorRun : IAsyncDisposable
     private readonly Stopwatch _clock;
     private readonly TimeSpan _startup;
     private readonly TimeSpan _cpuAtStart;
+    private readonly GcActivity _gcAtStart;
 
-    private DetectorRun(DetectorService detector, IConsumer<string, byte[]> reader, Stopwatch clock, TimeSpan startup, TimeSpan cpuAtStart, DetectorOptions options)
+    private DetectorRun(DetectorService detector, IConsumer<string, byte[]> reader, Stopwatch clock, TimeSpan startup, TimeSpan cpuAtStart, GcActivity gcAtStart, DetectorOptions options)
     {
         _detector = detector;
         _reader = reader;
         _clock = clock;
         _startup = startup;
         _cpuAtStart = cpuAtStart;
+        _gcAtStart = gcAtStart;
         Options = options;
     }
 
@@ -85,6 +88,7 @@ internal sealed class DetectorRun : IAsyncDisposable
     public static async Task<DetectorRun> StartAsync(DetectorOptions options, CancellationToken ct)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var gc = GcActivity.Now();
         var clock = Stopwatch.StartNew();
         var detector = await DetectorService.StartAsync(options, Policies(), WireCodecs.Create(WireFormatKind.Json), TimeSpan.FromMinutes(2), Logs.Value, ct);
         var startup = clock.Elapsed;
@@ -102,7 +106,7 @@ internal sealed class DetectorRun : IAsyncDisposable
         reader.Assign(Enumerable.Range(0, options.InputPartitions)
             .SelectMany(p => new[] { new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning), new TopicPartitionOffset(options.Topics.EnforcementShadow, p, Offset.Beginning) })
             .Append(new TopicPartitionOffset(BreakerTopic(options), 0, Offset.Beginning)));
-        return new DetectorRun(detector, reader, clock, startup, cpu, options);
+        return new DetectorRun(detector, reader, clock, startup, cpu, gc, options);
     }
 
     /// <summary>
@@ -162,7 +166,8 @@ internal sealed class DetectorRun : IAsyncDisposable
         }
         return new DetectorOutcome(_startup.TotalSeconds, lastActivity.TotalSeconds, (lastActivity - firstInput).TotalSeconds, Metrics.RecordsIn, Metrics.CommandsDecided,
             commands, decided, new Dictionary<string, long>(Metrics.CommandsByAction), new Dictionary<string, long>(Metrics.AlertsBySeverity), Metrics.DeadLetters, Metrics.LateRecords,
-            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSeconds(Options.ApplicationId), timeline, lastInput.TotalSeconds);
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSeconds(Options.ApplicationId), timeline, lastInput.TotalSeconds,
+            GcActivity.Now() - _gcAtStart);
     }
 
     public async ValueTask DisposeAsync()
@@ -205,4 +210,17 @@ internal sealed class DetectorRun : IAsyncDisposable
 
     /// <summary>Every topic the detector needs with these options.</summary>
     public static IReadOnlyList<Streams.Provisioning.TopicSpec> Topics(DetectorOptions options) => DetectorTopology.RequiredTopics(options);
+}
+
+/// <summary>
+/// The process's garbage collections and allocations (the detector's, plus the bench's reader, which allocates little):
+/// allocated bytes per record hardly move with machine load, so builds can be compared by them on a shared machine.
+/// </summary>
+internal readonly record struct GcActivity(long AllocatedBytes, double PauseSeconds, int Gen0, int Gen1, int Gen2)
+{
+    public static GcActivity Now() => new(GC.GetTotalAllocatedBytes(precise: false), GC.GetTotalPauseDuration().TotalSeconds,
+        GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    public static GcActivity operator -(GcActivity a, GcActivity b) =>
+        new(a.AllocatedBytes - b.AllocatedBytes, a.PauseSeconds - b.PauseSeconds, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2);
 }
