@@ -35,7 +35,8 @@ internal sealed record DetectorOutcome(
     double StreamThreadCpuSeconds,
     IReadOnlyList<Progress> Timeline,
     double LastInputSeconds,
-    GcActivity Gc)
+    GcActivity Gc,
+    long CommandsWithheld)
 {
     /// <summary>Distinct command ids received; fewer than <see cref="Commands"/> when a retried transaction's output is read twice (the mock broker does not hide aborted records).</summary>
     public int DistinctCommands => Commands.Select(c => c.CommandId).Distinct(StringComparer.Ordinal).Count();
@@ -51,6 +52,9 @@ internal sealed class DetectorRun : IAsyncDisposable
 {
     /// <summary>How long nothing may move before the outputs count as settled; not part of any measured time.</summary>
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long nothing may move, with every input read, before the run stops waiting for decided commands that will not come.</summary>
+    private static readonly TimeSpan Stalled = TimeSpan.FromSeconds(30);
 
     private static readonly Lazy<ILoggerFactory> Logs = new(() =>
         LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true)));
@@ -159,15 +163,26 @@ internal sealed class DetectorRun : IAsyncDisposable
                 say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}, late {Metrics.LateRecords:N0}");
             }
             if (producing.IsFaulted) await producing;
-            if (producing.IsCompleted && recordsIn >= expectedInputs() && commands.Count >= Metrics.CommandsDecided && _clock.Elapsed - lastActivity > Quiet)
+            // The breaker withholds a command decided twice (an input re-applied after a retried transaction): every
+            // decided command must have passed the breaker, and every one it did not withhold must have been read.
+            // A command decided in a transaction that was aborted and decided again is counted twice but published
+            // once: when everything was read and nothing moved for a long while, stop and report the shortfall.
+            var counts = Metrics.Counts();
+            bool allRead = producing.IsCompleted && recordsIn >= expectedInputs();
+            if (allRead && commands.Count >= Metrics.CommandsDecided - counts.CommandsWithheld && _clock.Elapsed - lastActivity > Quiet)
             {
+                break;
+            }
+            if (allRead && _clock.Elapsed - lastActivity > Stalled)
+            {
+                say($"detector: stopped waiting: {commands.Count:N0} commands read, {Metrics.CommandsDecided:N0} decided, {counts.CommandsWithheld:N0} withheld by the breaker, nothing moved for {Stalled.TotalSeconds:F0} s");
                 break;
             }
         }
         return new DetectorOutcome(_startup.TotalSeconds, lastActivity.TotalSeconds, (lastActivity - firstInput).TotalSeconds, Metrics.RecordsIn, Metrics.CommandsDecided,
             commands, decided, new Dictionary<string, long>(Metrics.CommandsByAction), new Dictionary<string, long>(Metrics.AlertsBySeverity), Metrics.DeadLetters, Metrics.LateRecords,
             (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSeconds(Options.ApplicationId), timeline, lastInput.TotalSeconds,
-            GcActivity.Now() - _gcAtStart);
+            GcActivity.Now() - _gcAtStart, Metrics.Counts().CommandsWithheld);
     }
 
     public async ValueTask DisposeAsync()

@@ -155,7 +155,7 @@ internal static class E2eReport
                 ["dead_letters"] = d.DeadLetters, ["late_records"] = d.LateRecords,
                 ["cpu_seconds"] = d.CpuSeconds, ["broker_cpu_seconds"] = r.BrokerCpuSecondsDuringDetector,
                 ["stream_thread_cpu_seconds"] = d.StreamThreadCpuSeconds, ["stream_thread_cpu_us_per_record"] = StreamCpuMicros(d),
-                ["gc"] = GcJson(d),
+                ["gc"] = GcJson(d), ["commands_withheld_by_breaker"] = d.CommandsWithheld,
                 ["key_state_changelog_record_bytes"] = r.KeyStateBytes,
                 ["read_back_topics_trimmed"] = r.TrimmedReadBack.Count,
                 ["topics"] = new JsonArray(r.DetectorTopics.Select(m => (JsonNode)new JsonObject
@@ -180,7 +180,7 @@ internal static class E2eReport
                 ["distinct_commands"] = l.Detector.DistinctCommands, ["timeline"] = Timeline(l.Detector.Timeline),
                 ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds,
                 ["detector_stream_thread_cpu_seconds"] = l.Detector.StreamThreadCpuSeconds, ["late_records"] = l.Detector.LateRecords,
-                ["detector_gc"] = GcJson(l.Detector),
+                ["detector_gc"] = GcJson(l.Detector), ["commands_withheld_by_breaker"] = l.Detector.CommandsWithheld,
                 ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker),
                 ["definition"] = LatencyDefinition,
             },
