@@ -178,6 +178,11 @@ public sealed class DetectorService : IAsyncDisposable
         }
         // Java's default partitioner, so keys re-partitioned here land where Java producers put them.
         config.Partitioner = Partitioner.Murmur2Random;
+        // Under exactly-once, delivery reports carry only the status Streamiz records offsets by: not the key, value and
+        // headers, which the client copies back for every record sent (the changelog alone is one per input record).
+        // Streamiz needs those only to re-send a record its ProductionExceptionHandler answers RETRY for, which ours
+        // does only under at-least-once (ProductionErrors.Decide), so there they stay.
+        if (options.ExactlyOnce) config.DeliveryReportFields = "status";
         foreach (var (k, v) in options.KafkaSettings) StreamConfigSettings.Apply(config, k, v);
         foreach (var (k, v) in options.StreamSettings) StreamConfigSettings.Apply(config, k, v);
 

@@ -1,4 +1,5 @@
 using KeyShareDetector.Contracts;
+using KeyShareDetector.Contracts.Json;
 using KeyShareDetector.Contracts.Wire;
 
 namespace KeyShareDetector.Streams;
@@ -40,7 +41,8 @@ public sealed class WireCodecs
 
     public byte[] Write(DeadLetter deadLetter) => DeadLetter.Serialize(deadLetter);
 
-    public byte[] Write(FeatureSnapshot snapshot) => Features.Serialize(snapshot);
+    /// <summary>JSON through <see cref="FeatureSnapshotJson"/> (the same bytes, written without the generic serializer).</summary>
+    public byte[] Write(FeatureSnapshot snapshot) => Features.Format == WireFormatKind.Json ? FeatureSnapshotJson.Serialize(snapshot) : Features.Serialize(snapshot);
 
     public byte[] Write(Alert alert) => Command.Format == WireFormatKind.Json ? ContractCodecs.Alert.SerializeJson(alert) : ContractCodecs.Alert.SerializeAvro(alert);
 }

@@ -34,7 +34,9 @@ internal sealed record DetectorOutcome(
     double CpuSeconds,
     double StreamThreadCpuSeconds,
     IReadOnlyList<Progress> Timeline,
-    double LastInputSeconds)
+    double LastInputSeconds,
+    GcActivity Gc,
+    long CommandsWithheld)
 {
     /// <summary>Distinct command ids received; fewer than <see cref="Commands"/> when a retried transaction's output is read twice (the mock broker does not hide aborted records).</summary>
     public int DistinctCommands => Commands.Select(c => c.CommandId).Distinct(StringComparer.Ordinal).Count();
@@ -51,6 +53,9 @@ internal sealed class DetectorRun : IAsyncDisposable
     /// <summary>How long nothing may move before the outputs count as settled; not part of any measured time.</summary>
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long nothing may move, with every input read, before the run stops waiting for decided commands that will not come.</summary>
+    private static readonly TimeSpan Stalled = TimeSpan.FromSeconds(30);
+
     private static readonly Lazy<ILoggerFactory> Logs = new(() =>
         LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true)));
 
@@ -59,14 +64,16 @@ internal sealed class DetectorRun : IAsyncDisposable
     private readonly Stopwatch _clock;
     private readonly TimeSpan _startup;
     private readonly TimeSpan _cpuAtStart;
+    private readonly GcActivity _gcAtStart;
 
-    private DetectorRun(DetectorService detector, IConsumer<string, byte[]> reader, Stopwatch clock, TimeSpan startup, TimeSpan cpuAtStart, DetectorOptions options)
+    private DetectorRun(DetectorService detector, IConsumer<string, byte[]> reader, Stopwatch clock, TimeSpan startup, TimeSpan cpuAtStart, GcActivity gcAtStart, DetectorOptions options)
     {
         _detector = detector;
         _reader = reader;
         _clock = clock;
         _startup = startup;
         _cpuAtStart = cpuAtStart;
+        _gcAtStart = gcAtStart;
         Options = options;
     }
 
@@ -85,6 +92,7 @@ internal sealed class DetectorRun : IAsyncDisposable
     public static async Task<DetectorRun> StartAsync(DetectorOptions options, CancellationToken ct)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var gc = GcActivity.Now();
         var clock = Stopwatch.StartNew();
         var detector = await DetectorService.StartAsync(options, Policies(), WireCodecs.Create(WireFormatKind.Json), TimeSpan.FromMinutes(2), Logs.Value, ct);
         var startup = clock.Elapsed;
@@ -102,7 +110,7 @@ internal sealed class DetectorRun : IAsyncDisposable
         reader.Assign(Enumerable.Range(0, options.InputPartitions)
             .SelectMany(p => new[] { new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning), new TopicPartitionOffset(options.Topics.EnforcementShadow, p, Offset.Beginning) })
             .Append(new TopicPartitionOffset(BreakerTopic(options), 0, Offset.Beginning)));
-        return new DetectorRun(detector, reader, clock, startup, cpu, options);
+        return new DetectorRun(detector, reader, clock, startup, cpu, gc, options);
     }
 
     /// <summary>
@@ -155,14 +163,26 @@ internal sealed class DetectorRun : IAsyncDisposable
                 say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}, late {Metrics.LateRecords:N0}");
             }
             if (producing.IsFaulted) await producing;
-            if (producing.IsCompleted && recordsIn >= expectedInputs() && commands.Count >= Metrics.CommandsDecided && _clock.Elapsed - lastActivity > Quiet)
+            // The breaker withholds a command decided twice (an input re-applied after a retried transaction): every
+            // decided command must have passed the breaker, and every one it did not withhold must have been read.
+            // A command decided in a transaction that was aborted and decided again is counted twice but published
+            // once: when everything was read and nothing moved for a long while, stop and report the shortfall.
+            var counts = Metrics.Counts();
+            bool allRead = producing.IsCompleted && recordsIn >= expectedInputs();
+            if (allRead && commands.Count >= Metrics.CommandsDecided - counts.CommandsWithheld && _clock.Elapsed - lastActivity > Quiet)
             {
+                break;
+            }
+            if (allRead && _clock.Elapsed - lastActivity > Stalled)
+            {
+                say($"detector: stopped waiting: {commands.Count:N0} commands read, {Metrics.CommandsDecided:N0} decided, {counts.CommandsWithheld:N0} withheld by the breaker, nothing moved for {Stalled.TotalSeconds:F0} s");
                 break;
             }
         }
         return new DetectorOutcome(_startup.TotalSeconds, lastActivity.TotalSeconds, (lastActivity - firstInput).TotalSeconds, Metrics.RecordsIn, Metrics.CommandsDecided,
             commands, decided, new Dictionary<string, long>(Metrics.CommandsByAction), new Dictionary<string, long>(Metrics.AlertsBySeverity), Metrics.DeadLetters, Metrics.LateRecords,
-            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSeconds(Options.ApplicationId), timeline, lastInput.TotalSeconds);
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSeconds(Options.ApplicationId), timeline, lastInput.TotalSeconds,
+            GcActivity.Now() - _gcAtStart, Metrics.Counts().CommandsWithheld);
     }
 
     public async ValueTask DisposeAsync()
@@ -205,4 +225,17 @@ internal sealed class DetectorRun : IAsyncDisposable
 
     /// <summary>Every topic the detector needs with these options.</summary>
     public static IReadOnlyList<Streams.Provisioning.TopicSpec> Topics(DetectorOptions options) => DetectorTopology.RequiredTopics(options);
+}
+
+/// <summary>
+/// The process's garbage collections and allocations (the detector's, plus the bench's reader, which allocates little):
+/// allocated bytes per record hardly move with machine load, so builds can be compared by them on a shared machine.
+/// </summary>
+internal readonly record struct GcActivity(long AllocatedBytes, double PauseSeconds, int Gen0, int Gen1, int Gen2)
+{
+    public static GcActivity Now() => new(GC.GetTotalAllocatedBytes(precise: false), GC.GetTotalPauseDuration().TotalSeconds,
+        GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    public static GcActivity operator -(GcActivity a, GcActivity b) =>
+        new(a.AllocatedBytes - b.AllocatedBytes, a.PauseSeconds - b.PauseSeconds, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2);
 }

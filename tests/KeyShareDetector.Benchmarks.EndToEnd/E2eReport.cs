@@ -23,6 +23,19 @@ internal static class E2eReport
     /// <summary>Stream threads' CPU microseconds per input record the detector read.</summary>
     public static double StreamCpuMicros(DetectorOutcome d) => d.RecordsIn == 0 ? 0 : d.StreamThreadCpuSeconds * 1e6 / d.RecordsIn;
 
+    /// <summary>Bytes the process allocated per input record the detector read (load-independent, unlike CPU time).</summary>
+    public static double AllocatedPerRecord(DetectorOutcome d) => d.RecordsIn == 0 ? 0 : (double)d.Gc.AllocatedBytes / d.RecordsIn;
+
+    private static string GcText(DetectorOutcome d) =>
+        $"{AllocatedPerRecord(d) / 1024:N1} KB; {d.Gc.PauseSeconds:F1} s ({d.Gc.PauseSeconds / Math.Max(d.Seconds, 1e-9):P0} of the run); {d.Gc.Gen0:N0}/{d.Gc.Gen1:N0}/{d.Gc.Gen2:N0}";
+
+    private static JsonObject GcJson(DetectorOutcome d) => new()
+    {
+        ["allocated_bytes"] = d.Gc.AllocatedBytes, ["allocated_bytes_per_record"] = AllocatedPerRecord(d), ["pause_seconds"] = d.Gc.PauseSeconds,
+        ["gen0_collections"] = d.Gc.Gen0, ["gen1_collections"] = d.Gc.Gen1, ["gen2_collections"] = d.Gc.Gen2,
+        ["server_gc"] = System.Runtime.GCSettings.IsServerGC, ["gen0size"] = Environment.GetEnvironmentVariable("DOTNET_GCgen0size"),
+    };
+
     public static IReadOnlyList<Acceptance> Acceptance(E2eResult r) =>
     [
         new("detector / bare consumer", ">= 0.5 (goal 0.8)", Ratio(r), "x", Ratio(r) >= 0.5),
@@ -48,6 +61,7 @@ internal static class E2eReport
         t.AddRow("", "ratio to the bare consumer", $"{Ratio(r):F2}");
         t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
         t.AddRow("", "stream threads' CPU per input record (less load-dependent)", $"{StreamCpuMicros(d):F1} µs ({d.StreamThreadCpuSeconds:F1} CPU s)");
+        t.AddRow("", "allocated per input record; GC pauses; collections gen0/1/2", GcText(d));
         t.AddRow("", "commands received (distinct ids; decided)", $"{d.Commands.Count:N0} ({d.DistinctCommands:N0}; {d.CommandsDecided:N0}) {Actions(d.CommandsByAction)}");
         t.AddRow("", "alerts, dead letters", $"{d.AlertsBySeverity.Values.Sum():N0}, {d.DeadLetters:N0}");
         t.AddRow("", "late records (counted, not used)", $"{d.LateRecords:N0} ({(double)d.LateRecords / r.Log.Count:P1} of the input)");
@@ -141,6 +155,7 @@ internal static class E2eReport
                 ["dead_letters"] = d.DeadLetters, ["late_records"] = d.LateRecords,
                 ["cpu_seconds"] = d.CpuSeconds, ["broker_cpu_seconds"] = r.BrokerCpuSecondsDuringDetector,
                 ["stream_thread_cpu_seconds"] = d.StreamThreadCpuSeconds, ["stream_thread_cpu_us_per_record"] = StreamCpuMicros(d),
+                ["gc"] = GcJson(d), ["commands_withheld_by_breaker"] = d.CommandsWithheld,
                 ["key_state_changelog_record_bytes"] = r.KeyStateBytes,
                 ["read_back_topics_trimmed"] = r.TrimmedReadBack.Count,
                 ["topics"] = new JsonArray(r.DetectorTopics.Select(m => (JsonNode)new JsonObject
@@ -165,6 +180,7 @@ internal static class E2eReport
                 ["distinct_commands"] = l.Detector.DistinctCommands, ["timeline"] = Timeline(l.Detector.Timeline),
                 ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds,
                 ["detector_stream_thread_cpu_seconds"] = l.Detector.StreamThreadCpuSeconds, ["late_records"] = l.Detector.LateRecords,
+                ["detector_gc"] = GcJson(l.Detector), ["commands_withheld_by_breaker"] = l.Detector.CommandsWithheld,
                 ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker),
                 ["definition"] = LatencyDefinition,
             },

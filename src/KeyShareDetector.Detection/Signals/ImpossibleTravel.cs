@@ -150,8 +150,12 @@ public sealed class ImpossibleTravelAggregate
     {
         ArgumentNullException.ThrowIfNull(r);
         int n = r.ReadInt32();
+        // Sized once for what was stored plus the point the next access inserts: grown from empty, the list was
+        // reallocated four times per decode (4, 8, 16, then 32 for the 17th point before the cap trims it).
+        _points.EnsureCapacity(Math.Clamp(n, 0, PointCap) + 1);
         for (int i = 0; i < n; i++) _points.Add(ReadPoint(r));
         int m = r.ReadInt32();
+        _jumps.EnsureCapacity(Math.Clamp(m, 0, JumpCap));
         for (int i = 0; i < m; i++) _jumps.Add(new Jump(ReadPoint(r), ReadPoint(r), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble()));
     }
 
