@@ -30,11 +30,30 @@ namespace KeyShareDetector.Detection.State;
 /// </remarks>
 public sealed class CompactBinaryWriter : BinaryWriter
 {
-    private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
+    // One string table per thread, emptied for each writer: a state writes some 10-100 strings, and growing a new
+    // dictionary to that size for every record cost more than the rest of the encoding.
+    [ThreadStatic]
+    private static Dictionary<string, int>? t_strings;
+
+    private readonly Dictionary<string, int> _strings;
 
     public CompactBinaryWriter(Stream output, bool leaveOpen = false)
         : base(output, Encoding.UTF8, leaveOpen)
     {
+        _strings = t_strings ?? new Dictionary<string, int>(64, StringComparer.Ordinal);
+        t_strings = null;
+        _strings.Clear();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        // Hand the table back for the next writer on this thread (a writer nested in another gets a table of its own).
+        if (_strings.Count <= 4096)
+        {
+            _strings.Clear();
+            t_strings = _strings;
+        }
+        base.Dispose(disposing);
     }
 
     /// <summary>The value longs are delta-coded against (the key's stream time); set before the values that use it.</summary>
@@ -137,17 +156,18 @@ public sealed class CompactBinaryWriter : BinaryWriter
             base.Write(ip);
             return;
         }
-        int length = Encoding.UTF8.GetByteCount(value);
-        WriteVarint((ulong)length << 2);
-        if (length <= 256)
+        if (value.Length <= 128)
         {
-            Span<byte> bytes = stackalloc byte[length];
-            Encoding.UTF8.GetBytes(value, bytes);
-            base.Write(bytes);
+            Span<byte> bytes = stackalloc byte[384];
+            int length = Encoding.UTF8.GetBytes(value, bytes);
+            WriteVarint((ulong)length << 2);
+            base.Write(bytes[..length]);
         }
         else
         {
-            base.Write(Encoding.UTF8.GetBytes(value));
+            byte[] bytes = Encoding.UTF8.GetBytes(value);
+            WriteVarint((ulong)bytes.Length << 2);
+            base.Write(bytes);
         }
     }
 
@@ -204,11 +224,27 @@ public sealed class CompactBinaryWriter : BinaryWriter
 /// <summary>Reads what <see cref="CompactBinaryWriter"/> wrote; see there for the encoding.</summary>
 public sealed class CompactBinaryReader : BinaryReader
 {
-    private readonly List<string> _strings = [];
+    [ThreadStatic]
+    private static List<string>? t_strings;
+
+    private readonly List<string> _strings;
 
     public CompactBinaryReader(Stream input, bool leaveOpen = false)
         : base(input, Encoding.UTF8, leaveOpen)
     {
+        _strings = t_strings ?? new List<string>(64);
+        t_strings = null;
+        _strings.Clear();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_strings.Count <= 4096)
+        {
+            _strings.Clear();
+            t_strings = _strings;
+        }
+        base.Dispose(disposing);
     }
 
     /// <summary>The base longs were delta-coded against; set as the writer set it, before the values that use it.</summary>
@@ -276,7 +312,7 @@ public sealed class CompactBinaryReader : BinaryReader
                 if (v != 2) throw new InvalidDataException($"compact string tag {v} is not 2");
                 Span<byte> ip = stackalloc byte[4];
                 ReadExactly(ip);
-                s = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ip[0]}.{ip[1]}.{ip[2]}.{ip[3]}");
+                s = FormatIpv4(ip);
                 break;
             case 0:
                 ulong length = v >> 2;
@@ -299,6 +335,19 @@ public sealed class CompactBinaryReader : BinaryReader
         }
         _strings.Add(s);
         return s;
+    }
+
+    private static string FormatIpv4(ReadOnlySpan<byte> ip)
+    {
+        Span<char> text = stackalloc char[15];
+        int n = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            if (i > 0) text[n++] = '.';
+            ip[i].TryFormat(text[n..], out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+            n += written;
+        }
+        return new string(text[..n]);
     }
 
     private ulong ReadVarint()
