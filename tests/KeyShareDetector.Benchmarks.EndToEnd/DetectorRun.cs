@@ -152,10 +152,16 @@ internal sealed class DetectorRun : IAsyncDisposable
                 lastSay = _clock.Elapsed;
                 timeline.Add(new Progress(_clock.Elapsed.TotalSeconds, recordsIn, Metrics.LateRecords, Metrics.CommandsDecided, commands.Count));
                 long expected = expectedInputs();
-                say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}, late {Metrics.LateRecords:N0}");
+                var c = Metrics.Counts();
+                say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}{(c.CommandsWithheld > 0 ? $" ({c.CommandsWithheld:N0} withheld by the breaker)" : "")}, late {Metrics.LateRecords:N0}");
             }
             if (producing.IsFaulted) await producing;
-            if (producing.IsCompleted && recordsIn >= expectedInputs() && commands.Count >= Metrics.CommandsDecided && _clock.Elapsed - lastActivity > Quiet)
+            // Every decided command has passed the breaker, and every one it published has been read. The breaker
+            // withholds a command whose id it passed before (RecentCommandIds): waiting for CommandsDecided would
+            // wait for the phase deadline whenever one is withheld.
+            var counts = Metrics.Counts();
+            if (producing.IsCompleted && recordsIn >= expectedInputs() && counts.CommandsPassed >= counts.CommandsDecided && commands.Count >= counts.CommandsPublished
+                && _clock.Elapsed - lastActivity > Quiet)
             {
                 break;
             }
