@@ -180,7 +180,8 @@ public sealed class FleetAggregate
         if (data.IsEmpty) throw new InvalidDataException("empty fleet state");
         if (data[0] == FormatV1) return ReadFrom(new BinaryReader(new MemoryStream(data.ToArray(), writable: false), System.Text.Encoding.UTF8));
         if (data[0] != FormatV2) throw new InvalidDataException($"unknown fleet state format {data[0]}");
-        using var r = new CompactBinaryReader(new MemoryStream(data.ToArray(), 1, data.Length - 1, writable: false));
+        byte[] bytes = data.ToArray();
+        using var r = new CompactBinaryReader(bytes, 1, bytes.Length - 1);
         return ReadBody(r, r);
     }
 

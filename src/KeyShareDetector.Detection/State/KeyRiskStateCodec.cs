@@ -125,9 +125,9 @@ public static class KeyRiskStateCodec
         if (data.IsEmpty) throw new InvalidDataException("empty key state");
         byte format = data[0];
         if (format is not (FormatV5 or FormatV6 or FormatV7 or FormatV8)) throw new InvalidDataException($"unknown key state format {format}");
-        using var ms = new MemoryStream(data.ToArray(), 1, data.Length - 1, writable: false);
-        var compact = format == FormatV8 ? new CompactBinaryReader(ms) : null;
-        using var r = compact ?? new BinaryReader(ms, Encoding.UTF8);
+        byte[] bytes = data.ToArray();
+        var compact = format == FormatV8 ? new CompactBinaryReader(bytes, 1, bytes.Length - 1) : null;
+        using var r = compact ?? new BinaryReader(new MemoryStream(bytes, 1, bytes.Length - 1, writable: false), Encoding.UTF8);
         var s = new KeyRiskState(r.ReadString(), policy)
         {
             AccountId = r.ReadString(),
