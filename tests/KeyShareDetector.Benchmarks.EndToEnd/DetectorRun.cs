@@ -160,16 +160,17 @@ internal sealed class DetectorRun : IAsyncDisposable
                 lastSay = _clock.Elapsed;
                 timeline.Add(new Progress(_clock.Elapsed.TotalSeconds, recordsIn, Metrics.LateRecords, Metrics.CommandsDecided, commands.Count));
                 long expected = expectedInputs();
-                say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}, late {Metrics.LateRecords:N0}");
+                var c = Metrics.Counts();
+                say($"detector: {_clock.Elapsed.TotalSeconds:F0} s, read {recordsIn:N0}{(expected == long.MaxValue ? "" : $"/{expected:N0}")}, commands {commands.Count:N0}/{Metrics.CommandsDecided:N0}{(c.CommandsWithheld > 0 ? $" ({c.CommandsWithheld:N0} withheld by the breaker)" : "")}, late {Metrics.LateRecords:N0}");
             }
             if (producing.IsFaulted) await producing;
             // The breaker withholds a command decided twice (an input re-applied after a retried transaction): every
-            // decided command must have passed the breaker, and every one it did not withhold must have been read.
-            // A command decided in a transaction that was aborted and decided again is counted twice but published
-            // once: when everything was read and nothing moved for a long while, stop and report the shortfall.
+            // decided command must have passed the breaker, and every one it published must have been read. A command
+            // decided in a transaction that was aborted and decided again is counted twice but published once: when
+            // everything was read and nothing moved for a long while, stop and report the shortfall.
             var counts = Metrics.Counts();
             bool allRead = producing.IsCompleted && recordsIn >= expectedInputs();
-            if (allRead && commands.Count >= Metrics.CommandsDecided - counts.CommandsWithheld && _clock.Elapsed - lastActivity > Quiet)
+            if (allRead && counts.CommandsPassed >= counts.CommandsDecided && commands.Count >= counts.CommandsPublished && _clock.Elapsed - lastActivity > Quiet)
             {
                 break;
             }

@@ -70,6 +70,8 @@ internal static class E2eReport
         t.AddRow("", "key state per changelog record", $"{r.KeyStateBytes:N0} bytes");
         t.AddRow("memory", "RSS before / after / after full GC", $"{Mb(r.Memory.RssBefore)} / {Mb(r.Memory.RssAfter)} / {Mb(r.Memory.RssAfterGc)} MB");
         t.AddRow("", $"per 100,000 active keys ({r.Memory.ActiveKeys:N0} keys)", $"{r.Memory.MbPer100KKeys:F0} MB (RSS +{Mb(r.Memory.Delta)} MB; managed heap {(r.Memory.ManagedAfter - r.Memory.ManagedBefore) / 1048576.0:+0;-0;0} MB)");
+        t.AddRow("", "RSS delta: anonymous / file-backed / shared (JIT code)", $"{(r.Memory.SplitAfterGc.Anon - r.Memory.SplitBefore.Anon) / 1048576.0:+0;-0;0} / {(r.Memory.SplitAfterGc.File - r.Memory.SplitBefore.File) / 1048576.0:+0;-0;0} / {(r.Memory.SplitAfterGc.Shmem - r.Memory.SplitBefore.Shmem) / 1048576.0:+0;-0;0} MB");
+        t.AddRow("", "anonymous only, per 100,000 active keys", $"{r.Memory.AnonMbPer100KKeys:F0} MB (data without code)");
         var l = r.Latency;
         t.AddRow($"latency at {r.Settings.Load:P0}", "target / achieved events/s", $"{l.TargetEventsPerSecond:N0} / {l.AchievedEventsPerSecond:N0}");
         t.AddRow("", "detector read the last input after the producer sent it", $"{l.ReadBehindSeconds:F1} s {(l.ReadBehindSeconds > 5 ? "([red]did not keep up[/])" : "(kept up)")}");
@@ -168,7 +170,11 @@ internal static class E2eReport
                 ["rss_before_bytes"] = r.Memory.RssBefore, ["rss_after_bytes"] = r.Memory.RssAfter, ["rss_after_gc_bytes"] = r.Memory.RssAfterGc,
                 ["managed_before_bytes"] = r.Memory.ManagedBefore, ["managed_after_bytes"] = r.Memory.ManagedAfter,
                 ["active_keys"] = r.Memory.ActiveKeys, ["mb_per_100k_keys"] = r.Memory.MbPer100KKeys, ["raw_mb_per_100k_keys"] = r.Memory.RawMbPer100KKeys, ["broker_rss_bytes"] = r.Memory.BrokerRss,
-                ["definition"] = "VmRSS of the bench process (detector, its clients, the bench's reader; the broker runs in a child process) after the detector settled and an aggressive full GC plus malloc_trim, minus VmRSS after the same just before the detector started; divided by the keys that had input, times 100,000 (raw_: the after-reading taken before that GC)",
+                ["rss_anon_before_bytes"] = r.Memory.SplitBefore.Anon, ["rss_anon_after_gc_bytes"] = r.Memory.SplitAfterGc.Anon,
+                ["rss_file_before_bytes"] = r.Memory.SplitBefore.File, ["rss_file_after_gc_bytes"] = r.Memory.SplitAfterGc.File,
+                ["rss_shmem_before_bytes"] = r.Memory.SplitBefore.Shmem, ["rss_shmem_after_gc_bytes"] = r.Memory.SplitAfterGc.Shmem,
+                ["anon_mb_per_100k_keys"] = r.Memory.AnonMbPer100KKeys,
+                ["definition"] = "VmRSS of the bench process (detector, its clients, the bench's reader; the broker runs in a child process) after the detector settled and an aggressive full GC plus malloc_trim, minus VmRSS after the same just before the detector started; divided by the keys that had input, times 100,000 (raw_: the after-reading taken before that GC; anon_: the same from RssAnon only, leaving out code: file-backed assemblies and libraries, and RssShmem, where .NET keeps JIT-compiled code)",
             },
             ["latency"] = new JsonObject
             {

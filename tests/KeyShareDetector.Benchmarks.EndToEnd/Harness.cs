@@ -7,6 +7,19 @@ namespace KeyShareDetector.Benchmarks.EndToEnd;
 /// <summary>Memory the detector added, measured in this process (the broker runs in its own).</summary>
 internal sealed record MemoryResult(long RssBefore, long RssAfter, long RssAfterGc, long ManagedBefore, long ManagedAfter, int ActiveKeys, long BrokerRss)
 {
+    /// <summary>RssAnon, RssFile and RssShmem before the detector and after it settled (both after the full GC): where the delta lives.</summary>
+    public ResidentSplit SplitBefore { get; init; }
+
+    /// <inheritdoc cref="SplitBefore"/>
+    public ResidentSplit SplitAfterGc { get; init; }
+
+    /// <summary>
+    /// The delta in anonymous pages only (heaps and stacks: the detector's data), per 100,000 keys. Leaves out code:
+    /// assemblies and native libraries mapped from files, and JIT-compiled code (shared memory), which the first
+    /// detector in a process loads once whatever the number of keys.
+    /// </summary>
+    public double AnonMbPer100KKeys => (SplitAfterGc.Anon - SplitBefore.Anon) / 1048576.0 * 100_000 / ActiveKeys;
+
     public long Delta => RssAfterGc - RssBefore;
     public double MbPer100KKeys => Delta / 1048576.0 * 100_000 / ActiveKeys;
 
@@ -93,6 +106,7 @@ internal static class Harness
         // 3. The detector over the same records, to the last command; memory before and after.
         ProcessMemory.Collect();
         long rssBefore = ProcessMemory.ResidentBytes();
+        var splitBefore = ProcessMemory.Split();
         long managedBefore = GC.GetTotalMemory(false);
         DetectorOutcome detector;
         MemoryResult memory;
@@ -102,7 +116,11 @@ internal static class Harness
             detector = await run.SettleAsync(() => log.Count, Task.CompletedTask, settings.PhaseDeadline, say, ct);
             long rssAfter = ProcessMemory.ResidentBytes();
             ProcessMemory.Collect();
-            memory = new MemoryResult(rssBefore, rssAfter, ProcessMemory.ResidentBytes(), managedBefore, GC.GetTotalMemory(false), log.DistinctKeys, broker.ResidentBytes);
+            memory = new MemoryResult(rssBefore, rssAfter, ProcessMemory.ResidentBytes(), managedBefore, GC.GetTotalMemory(false), log.DistinctKeys, broker.ResidentBytes)
+            {
+                SplitBefore = splitBefore,
+                SplitAfterGc = ProcessMemory.Split(),
+            };
         }
         double brokerCpuSeconds = (broker.CpuTime - brokerCpu).TotalSeconds;
         say($"detector: {log.Count / detector.Seconds:N0} records/s ({detector.Seconds:F1} s), {detector.Commands.Count:N0} commands");

@@ -3,8 +3,33 @@ using System.Globalization;
 namespace KeyShareDetector.Benchmarks.EndToEnd;
 
 /// <summary>Resident set size from /proc (VmRSS), falling back to <see cref="System.Diagnostics.Process.WorkingSet64"/>.</summary>
+/// <summary>Resident bytes by kind (see <see cref="ProcessMemory.Split"/>).</summary>
+internal readonly record struct ResidentSplit(long Anon, long File, long Shmem);
+
 internal static class ProcessMemory
 {
+    /// <summary>
+    /// VmRSS split as the kernel counts it: anonymous pages (managed and native heaps, stacks), file-backed pages
+    /// (mapped assemblies and native libraries) and shared memory (.NET maps JIT-compiled code twice through a
+    /// shared-memory file, W^X); 0 where /proc has no such lines.
+    /// </summary>
+    public static ResidentSplit Split()
+    {
+        long anon = 0;
+        long file = 0;
+        long shmem = 0;
+        if (!File.Exists("/proc/self/status")) return default;
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = Kb(line["RssAnon:".Length..]);
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = Kb(line["RssFile:".Length..]);
+            else if (line.StartsWith("RssShmem:", StringComparison.Ordinal)) shmem = Kb(line["RssShmem:".Length..]);
+        }
+        return new ResidentSplit(anon, file, shmem);
+    }
+
+    private static long Kb(string rest) => long.Parse(rest.Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+
     public static long ResidentBytes(int? pid = null)
     {
         string path = pid is { } p ? $"/proc/{p}/status" : "/proc/self/status";

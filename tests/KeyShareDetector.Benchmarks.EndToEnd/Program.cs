@@ -1,8 +1,10 @@
 using KeyShareDetector.Benchmarks.EndToEnd;
 
 // The end-to-end bench: make bench-e2e (BENCH_E2E_EVENTS, BENCH_E2E_KEYS, ... or flags; see the README beside the
-// micro-benchmarks). "broker" is the child process that hosts the embedded broker.
+// micro-benchmarks). "broker" is the child process that hosts the embedded broker; "state-bytes" measures the
+// encoded key state of the same mix without Kafka (StateBytes).
 if (args is [BrokerHost.Mode]) return BrokerHost.Run();
+if (args is [StateBytes.Mode, ..]) return StateBytes.Run(args);
 
 E2eSettings settings;
 try

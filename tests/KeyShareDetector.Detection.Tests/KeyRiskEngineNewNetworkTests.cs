@@ -315,11 +315,11 @@ public class KeyRiskEngineNewNetworkTests
         // A key whose state holds no active finding ends with the fleet memory and an empty finding count: format 6 is
         // format 7 without the fresh network's stranger flag and trade count (5 bytes before the count).
         var (engine, state, ts) = Established();
-        byte[] v7 = KeyRiskStateCodec.Encode(state);
+        byte[] v7 = KeyRiskStateCodec.EncodeV7(state);
         Assert.Equal(7, v7[0]);
         byte[] v6 = [6, .. v7.AsSpan(1, v7.Length - 10), .. v7.AsSpan(v7.Length - 4)];
         var restored = KeyRiskStateCodec.Decode(v6, engine.Policy);
-        Assert.Equal(v7, KeyRiskStateCodec.Encode(restored));
+        Assert.Equal(v7, KeyRiskStateCodec.EncodeV7(restored));
         Assert.False(restored.Fleet.FreshStranger);
         Assert.Equal(state.Fleet.KnownClients, restored.Fleet.KnownClients);
     }

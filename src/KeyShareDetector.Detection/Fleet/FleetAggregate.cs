@@ -2,6 +2,7 @@ using System.Globalization;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Detection.Alerts;
 using KeyShareDetector.Detection.Signals;
+using KeyShareDetector.Detection.State;
 using KeyShareDetector.Detection.Windows;
 
 namespace KeyShareDetector.Detection.Fleet;
@@ -19,6 +20,9 @@ public sealed record FleetOutcome(IReadOnlyList<FleetFinding> Findings, Alert? A
 /// </summary>
 public sealed class FleetAggregate
 {
+    private const byte FormatV1 = 1;
+    private const byte FormatV2 = 2;
+
     private readonly Dictionary<string, KeySeen> _keys = new(StringComparer.Ordinal);
     private long _streamTime = long.MinValue;
     private long _expiredThrough = long.MinValue;
@@ -150,10 +154,39 @@ public sealed class FleetAggregate
         if (dead is not null) foreach (var k in dead) _keys.Remove(k);
     }
 
+    /// <summary>Format 1: the plain <see cref="BinaryWriter"/> layout (still read; <see cref="Encode"/> writes format 2).</summary>
     public void WriteTo(BinaryWriter w)
     {
         ArgumentNullException.ThrowIfNull(w);
-        w.Write((byte)1);
+        w.Write(FormatV1);
+        WriteBody(w, compact: null);
+    }
+
+    /// <summary>
+    /// The entry in format 2: format 1's layout through <see cref="CompactBinaryWriter"/> (varints, times as deltas
+    /// from the entry's stream time, each key and account id written once).
+    /// </summary>
+    public byte[] Encode()
+    {
+        using var ms = new MemoryStream(256);
+        ms.WriteByte(FormatV2);
+        using (var w = new CompactBinaryWriter(ms, leaveOpen: true)) WriteBody(w, w);
+        return ms.ToArray();
+    }
+
+    /// <summary>Reads an entry <see cref="Encode"/> (format 2) or <see cref="WriteTo"/> (format 1) wrote.</summary>
+    public static FleetAggregate Decode(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty) throw new InvalidDataException("empty fleet state");
+        if (data[0] == FormatV1) return ReadFrom(new BinaryReader(new MemoryStream(data.ToArray(), writable: false), System.Text.Encoding.UTF8));
+        if (data[0] != FormatV2) throw new InvalidDataException($"unknown fleet state format {data[0]}");
+        byte[] bytes = data.ToArray();
+        using var r = new CompactBinaryReader(bytes, 1, bytes.Length - 1);
+        return ReadBody(r, r);
+    }
+
+    private void WriteBody(BinaryWriter w, CompactBinaryWriter? compact)
+    {
         w.Write((byte)Dimension);
         w.Write(Value);
         w.Write(Window.SizeMs);
@@ -161,6 +194,7 @@ public sealed class FleetAggregate
         w.Write(Window.GraceMs);
         w.Write(Members.MaxMembers);
         w.Write(_streamTime);
+        if (compact is not null) compact.Base = _streamTime == long.MinValue ? 0 : _streamTime;
         w.Write(_expiredThrough);
         w.Write(_alertedWindowStart);
         Members.WriteTo(w);
@@ -181,8 +215,11 @@ public sealed class FleetAggregate
     /// </summary>
     public static bool IsDormant(ReadOnlySpan<byte> data, long now)
     {
-        using var r = new BinaryReader(new MemoryStream(data.ToArray(), writable: false), System.Text.Encoding.UTF8);
-        if (r.ReadByte() != 1) throw new InvalidDataException("unknown fleet state format");
+        if (data.IsEmpty) throw new InvalidDataException("empty fleet state");
+        byte format = data[0];
+        if (format is not (FormatV1 or FormatV2)) throw new InvalidDataException($"unknown fleet state format {format}");
+        using var ms = new MemoryStream(data.ToArray(), 1, data.Length - 1, writable: false);
+        using var r = format == FormatV2 ? new CompactBinaryReader(ms) : new BinaryReader(ms, System.Text.Encoding.UTF8);
         r.ReadByte();
         r.ReadString();
         var window = new HoppingWindowSpec(r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
@@ -191,19 +228,26 @@ public sealed class FleetAggregate
         return streamTime < now - (2 * window.SizeMs) - window.GraceMs;
     }
 
+    /// <summary>Reads an entry in format 1 (what <see cref="WriteTo"/> writes).</summary>
     public static FleetAggregate ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        if (r.ReadByte() != 1) throw new InvalidDataException("unknown fleet state format");
+        if (r.ReadByte() != FormatV1) throw new InvalidDataException("unknown fleet state format");
+        return ReadBody(r, compact: null);
+    }
+
+    private static FleetAggregate ReadBody(BinaryReader r, CompactBinaryReader? compact)
+    {
         var dimension = (FleetDimension)r.ReadByte();
         string value = r.ReadString();
         var window = new HoppingWindowSpec(r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
         var agg = new FleetAggregate(dimension, value, window, r.ReadInt32())
         {
             _streamTime = r.ReadInt64(),
-            _expiredThrough = r.ReadInt64(),
-            _alertedWindowStart = r.ReadInt64(),
         };
+        if (compact is not null) compact.Base = agg._streamTime == long.MinValue ? 0 : agg._streamTime;
+        agg._expiredThrough = r.ReadInt64();
+        agg._alertedWindowStart = r.ReadInt64();
         agg.Members.ReadFrom(r);
         int n = r.ReadInt32();
         for (int i = 0; i < n; i++) agg._keys[r.ReadString()] = new KeySeen(r.ReadString(), r.ReadInt64(), r.ReadInt64());

@@ -98,20 +98,15 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
         }
         if (bytes is not null)
         {
-            using var reader = new BinaryReader(new MemoryStream(bytes, stateStart, bytes.Length - stateStart), Encoding.UTF8);
-            agg = FleetAggregate.ReadFrom(reader);
+            agg = FleetAggregate.Decode(bytes.AsSpan(stateStart));
         }
         else
         {
             agg = FleetAggregate.For(o, policy.CrossAccount, policy.MassCompromise);
         }
         var outcome = agg.OnObservation(o, policy.CrossAccount, policy.MassCompromise);
-        using (var ms = new MemoryStream())
-        {
-            using (var writer = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) agg.WriteTo(writer);
-            applied.Advance(record.TopicPartitionOffset);
-            _store.Put(record.Key, applied.Prepend(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
-        }
+        applied.Advance(record.TopicPartitionOffset);
+        _store.Put(record.Key, applied.Prepend(agg.Encode()));
         _metrics.FeedbackSent(outcome.Findings.Count);
         if (outcome.Alert is not null) _metrics.AlertsRaised(1);
         // Last, after what it sends on is counted: see PipelineCounts.

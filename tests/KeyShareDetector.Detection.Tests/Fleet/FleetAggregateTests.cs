@@ -98,6 +98,31 @@ public class FleetAggregateTests
         var restored = FleetAggregate.ReadFrom(new BinaryReader(ms));
         Assert.Equal(3, restored.OnObservation(Ip("c", T0 + 2), Cross, Mass).Findings.Count);
     }
+
+    [Fact]
+    public void Fleet_state_in_the_compact_format_reads_back_whole_and_format_1_still_reads()
+    {
+        var agg = FleetAggregate.For(Ip("a", T0), Cross, Mass);
+        agg.OnObservation(Ip("a", T0), Cross, Mass);
+        agg.OnObservation(Ip("b", T0 + 61_000), Cross, Mass);
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) agg.WriteTo(w);
+        byte[] v1 = ms.ToArray();
+        byte[] v2 = agg.Encode();
+        Assert.Equal(2, v2[0]);
+        Assert.True(v2.Length < v1.Length, $"format 2 takes {v2.Length} bytes, format 1 {v1.Length}");
+
+        var fromV2 = FleetAggregate.Decode(v2);
+        var fromV1 = FleetAggregate.Decode(v1);
+        Assert.Equal(v2, fromV2.Encode());
+        Assert.Equal(v2, fromV1.Encode());
+        Assert.Equal(FleetAggregate.IsDormant(v1, T0 + 3_600_000), FleetAggregate.IsDormant(v2, T0 + 3_600_000));
+        Assert.Equal(FleetAggregate.IsDormant(v1, T0 + 61_000), FleetAggregate.IsDormant(v2, T0 + 61_000));
+        Assert.True(FleetAggregate.IsDormant(v2, T0 + 3_600_000));
+        Assert.False(FleetAggregate.IsDormant(v2, T0 + 61_000));
+        Assert.Equal(3, fromV2.OnObservation(Ip("c", T0 + 62_000), Cross, Mass).Findings.Count);
+        Assert.Equal(3, fromV1.OnObservation(Ip("c", T0 + 62_000), Cross, Mass).Findings.Count);
+    }
 }
 
 public class FleetObservationTests
