@@ -57,7 +57,7 @@ public static class DetectorTopology
             (_, _, _) => true);
 
         var deadLetters = branches[0].MapValues((v, _) => v.DeadLetter!, "dead-letter");
-        deadLetters.To(topics.DeadLetters, new StringSerDes(), new ContractSerDes<DeadLetter>(codecs.Write, _ => throw new NotSupportedException()));
+        deadLetters.SinkTo(topics.DeadLetters, new ContractSerDes<DeadLetter>(codecs.Write, _ => throw new NotSupportedException()), "dead-letters-sink");
         deadLetters
             .Transform(TransformerBuilder.New<string, DeadLetter, string, Alert>()
                 .Transformer<DeadLetterRateTransformer>(options.DeadLetterAlertPerMinute, metrics)
@@ -67,7 +67,7 @@ public static class DetectorTopology
                 metrics.Alert(a.Severity.ToString());
                 return a;
             }, "dlq-alert")
-            .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
+            .SinkTo(topics.Alerts, new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()), "alerts-sink-1");
 
         // Keyless records may sit on any partition: send them through a topic keyed by api key id so that all
         // of a key's records meet in one task. Keyed records (the contract) skip this hop.
@@ -108,8 +108,8 @@ public static class DetectorTopology
             metrics.Command(v.Command.Action.ToString());
             return v.Command;
         }, "final-command").Branch("live-or-shadow", (_, c, _) => c.Shadow, (_, _, _) => true);
-        routed[0].To(topics.EnforcementShadow, new StringSerDes(), commandSerDes);
-        routed[1].To(topics.Enforcement, new StringSerDes(), commandSerDes);
+        routed[0].SinkTo(topics.EnforcementShadow, commandSerDes, "shadow-commands-sink");
+        routed[1].SinkTo(topics.Enforcement, commandSerDes, "commands-sink");
 
         decided
             .FlatMap((_, v, _) => v.Alerts.Select(a =>
@@ -117,7 +117,7 @@ public static class DetectorTopology
                 metrics.Alert(a.Severity.ToString());
                 return KeyValuePair.Create(a.DedupKey, a);
             }), "alerts")
-            .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
+            .SinkTo(topics.Alerts, new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()), "alerts-sink-2");
 
         decided
             .Filter((_, v, _) => v.Downgraded, "downgraded")
@@ -146,7 +146,7 @@ public static class DetectorTopology
                 metrics.Alert(v.Alert!.Severity.ToString());
                 return KeyValuePair.Create(v.Alert!.DedupKey, v.Alert!);
             }, "fleet-alert-key")
-            .To(topics.Alerts, new StringSerDes(), new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()));
+            .SinkTo(topics.Alerts, new ContractSerDes<Alert>(codecs.Write, _ => throw new NotSupportedException()), "alerts-sink-3");
 
         outputs
             .Filter((_, v, _) => v.Snapshot is not null, "has-snapshot")
@@ -155,15 +155,22 @@ public static class DetectorTopology
                 metrics.Snapshot();
                 return v.Snapshot!;
             }, "snapshot")
-            // The busiest sink (about one snapshot per two input records) goes without a stream partitioner: with one,
-            // Streamiz 1.8 asks the producer for the topic's partition count on every send (a client config built and a
-            // clock read each time) only to answer "any partition", and the producer then partitions by key. Without it
-            // the producer partitions by key directly: the same partition, a few percent of the stream thread saved.
-            .To(new FixedTopic<string, FeatureSnapshot>(topics.Features), new StringSerDes(), new ContractSerDes<FeatureSnapshot>(codecs.Write, _ => throw new NotSupportedException()),
-                new RecordTimestamp<string, FeatureSnapshot>(), partitioner: null!, "features-sink");
+            .SinkTo(topics.Features, new ContractSerDes<FeatureSnapshot>(codecs.Write, _ => throw new NotSupportedException()), "features-sink");
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// Every output sink goes without a stream partitioner (the feedback topic, read back by the per-key stage, keeps
+    /// Streamiz's own sink, with which the test driver routes it). With one, Streamiz 1.8 asks the producer for the topic's
+    /// partition count on every send (a metadata request, a client config built and a clock read each time) only to
+    /// answer "any partition", after which the producer partitions by key (Murmur2, as Java). Without it the producer
+    /// partitions by key directly: the same partition, a few percent of the stream thread saved (branch p8a, the
+    /// features sink), and no metadata request that can time out per record while a broker is down (a fault run in CI
+    /// lost a transaction to "GetMetadata: Local: Timed out" in a sink).
+    /// </summary>
+    private static void SinkTo<TValue>(this IKStream<string, TValue> stream, string topic, ISerDes<TValue> valueSerDes, string name) =>
+        stream.To(new FixedTopic<string, TValue>(topic), new StringSerDes(), valueSerDes, new RecordTimestamp<string, TValue>(), partitioner: null!, name);
 
     /// <summary>A sink's fixed topic, given as an extractor (the only <c>To</c> overloads that take no stream partitioner).</summary>
     private sealed class FixedTopic<TKey, TValue>(string topic) : ITopicNameExtractor<TKey, TValue>
