@@ -83,7 +83,7 @@ bench-micro: restore
 
 # End to end on the embedded broker: bare consumer vs detector, latency at half load, RSS per 100,000 keys.
 # Sized by BENCH_E2E_EVENTS (1000000), BENCH_E2E_KEYS (50000), BENCH_E2E_PARTITIONS (0 = automatic),
-# BENCH_E2E_THREADS (1), BENCH_E2E_WAIT_MS (10), BENCH_E2E_COMMIT_MS (100), BENCH_E2E_SEED (1), BENCH_E2E_LATENCY_EVENTS (0 = all); table on stdout, JSON in BENCH_E2E_OUT.
+# BENCH_E2E_THREADS (2), BENCH_E2E_WAIT_MS (10), BENCH_E2E_COMMIT_MS (100), BENCH_E2E_SEED (1), BENCH_E2E_LATENCY_EVENTS (0 = all); table on stdout, JSON in BENCH_E2E_OUT.
 BENCH_E2E_OUT ?= artifacts/bench/e2e.json
 export BENCH_E2E_EVENTS BENCH_E2E_KEYS BENCH_E2E_PARTITIONS BENCH_E2E_THREADS BENCH_E2E_WAIT_MS BENCH_E2E_COMMIT_MS BENCH_E2E_SEED BENCH_E2E_LATENCY_EVENTS
 E2E := tests/KeyShareDetector.Benchmarks.EndToEnd/bin/$(CONFIG)/net10.0/KeyShareDetector.Benchmarks.EndToEnd

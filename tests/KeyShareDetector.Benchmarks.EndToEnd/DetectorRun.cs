@@ -217,10 +217,19 @@ internal sealed class DetectorRun : IAsyncDisposable
         Topics = topics,
         InputPartitions = partitions,
         StreamThreads = threads,
+        // With more than one stream thread the group has several members; the embedded broker waits for a member
+        // that has not rejoined until its session times out (45 s by default), which would stall the run.
+        SessionTimeoutMs = threads > 1 ? 6000 : null,
         ExactlyOnce = true,
         StateDir = Path.Combine(Path.GetTempPath(), applicationId),
         WatchPolicyTopic = false,
+        StreamSettings = ExtraSettings(),
     };
+
+    /// <summary>Extra stream client settings for experiments: BENCH_E2E_STREAM_SETTINGS="key=value;key=value".</summary>
+    private static Dictionary<string, string> ExtraSettings() =>
+        (Environment.GetEnvironmentVariable("BENCH_E2E_STREAM_SETTINGS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0].Trim(), kv => kv[1].Trim(), StringComparer.Ordinal);
 
     private static string BreakerTopic(DetectorOptions options) => $"{options.ApplicationId}-{DetectorTopology.BreakerTopicName}-repartition";
 

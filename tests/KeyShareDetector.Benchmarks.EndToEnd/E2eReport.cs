@@ -87,6 +87,16 @@ internal static class E2eReport
         AnsiConsole.Write(a);
     }
 
+    /// <summary>
+    /// JSON options for the report: a percentile with no sample (no command matched, e.g. a short latency phase) is
+    /// NaN, written as the string "NaN" rather than failing the whole run at the end.
+    /// </summary>
+    public static readonly JsonSerializerOptions NamedFloats = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     public static JsonObject Json(E2eResult r, string command)
     {
         var d = r.Detector;
@@ -187,7 +197,7 @@ internal static class E2eReport
                 ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds,
                 ["detector_stream_thread_cpu_seconds"] = l.Detector.StreamThreadCpuSeconds, ["late_records"] = l.Detector.LateRecords,
                 ["detector_gc"] = GcJson(l.Detector), ["commands_withheld_by_breaker"] = l.Detector.CommandsWithheld,
-                ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker),
+                ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide, NamedFloats), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker, NamedFloats),
                 ["definition"] = LatencyDefinition,
             },
             ["acceptance"] = new JsonArray(Acceptance(r).Select(x => (JsonNode)new JsonObject

@@ -12,10 +12,14 @@ internal sealed record E2eSettings
     /// <summary>Partitions of every input and internal topic; 0 = enough for the embedded broker's 5 MB per partition.</summary>
     public int Partitions { get; init; }
     /// <summary>
-    /// Stream threads of the detector (`keyshare run` defaults to 1). 2 measured worse here: the second thread's
-    /// start (group rebalance on the embedded broker) stalled the run for about 45 s.
+    /// Stream threads of the detector: one per core of this 2-core machine (`keyshare run`: Detector:StreamThreads).
+    /// Under exactly-once a thread waits at every commit for the broker to acknowledge what it produced (about half
+    /// of a lone thread's time in the latency phase); a second thread processes while the first waits. Measured at
+    /// full size: 21,812 events/s and p99 60 s at half load (the detector fell behind) with one thread, 29,281
+    /// events/s and p99 13 s (kept up) with two. With more than one, the bench gives the group members a 6 s session
+    /// timeout so that the embedded broker's first rebalance does not wait 45 s for the second.
     /// </summary>
-    public int Threads { get; init; } = 1;
+    public int Threads { get; init; } = 2;
     /// <summary>
     /// The detector's librdkafka fetch.wait.max.ms and Streamiz poll (ms). The embedded broker answers an empty fetch
     /// only after the whole wait, and every hop between stages can wait that long: 10 ms, as `keyshare eval` runs it

@@ -27,6 +27,6 @@ var result = await Harness.RunAsync(settings, m => Console.Error.WriteLine($"[{D
 E2eReport.Print(result, command);
 string? dir = Path.GetDirectoryName(Path.GetFullPath(settings.Out));
 if (dir is not null) Directory.CreateDirectory(dir);
-await File.WriteAllTextAsync(settings.Out, E2eReport.Json(result, command).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+await File.WriteAllTextAsync(settings.Out, E2eReport.Json(result, command).ToJsonString(E2eReport.NamedFloats) + "\n");
 Console.WriteLine($"written {settings.Out}");
 return 0;
