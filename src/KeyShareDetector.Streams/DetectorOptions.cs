@@ -58,6 +58,11 @@ public sealed record DetectorOptions
     /// (Streamiz's MaxTaskIdleMs): it merges its partitions by record time only over what it has buffered.
     /// </summary>
     public long MaxTaskIdleMs { get; init; }
+    /// <summary>
+    /// Longest the service waits for the stream to close when disposed before it gives up and leaves the stream
+    /// threads behind (a consumer close can hang in librdkafka; see DetectorService.DisposeAsync).
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>Dead letters from one topic within one minute (per task) that raise a warning alert; 0 turns it off.</summary>
     public long DeadLetterAlertPerMinute { get; init; } = 100;
     /// <summary>
@@ -105,6 +110,7 @@ public sealed record DetectorOptions
         if (FetchWaitMaxMs is < 0) errors.Add("FetchWaitMaxMs must be >= 0");
         if (MaxPollRecords < 1) errors.Add("MaxPollRecords must be >= 1");
         if (MaxTaskIdleMs < 0) errors.Add("MaxTaskIdleMs must be >= 0");
+        if (CloseTimeout <= TimeSpan.Zero) errors.Add("CloseTimeout must be > 0");
         if (DeadLetterAlertPerMinute < 0) errors.Add("DeadLetterAlertPerMinute must be >= 0");
         foreach (var (key, value) in StreamSettings)
         {

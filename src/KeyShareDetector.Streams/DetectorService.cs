@@ -28,6 +28,7 @@ public sealed class DetectorService : IAsyncDisposable
     private readonly TimeProvider _time;
     private volatile string? _lastError;
     private int _failureReported;
+    private ILogger _closeLog = NullLogger.Instance;
 
     private DetectorService(KafkaStream stream, DetectorMetrics metrics, LivePolicy policy, DetectorOptions options, WireCodecs codecs, TimeProvider time)
     {
@@ -218,7 +219,11 @@ public sealed class DetectorService : IAsyncDisposable
         };
         // The default supplier, as KafkaStream(topology, config) builds it, wrapped to read consumer lag.
         var lag = new ConsumerLagProbe(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config));
-        var service = created = new DetectorService(new KafkaStream(topology, config, lag), metrics, live, options, codecs, time ?? TimeProvider.System) { _lag = lag };
+        var service = created = new DetectorService(new KafkaStream(topology, config, lag), metrics, live, options, codecs, time ?? TimeProvider.System)
+        {
+            _lag = lag,
+            _closeLog = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DetectorService>(),
+        };
         try
         {
             if (options.WatchPolicyTopic)
@@ -237,12 +242,40 @@ public sealed class DetectorService : IAsyncDisposable
         return service;
     }
 
+    /// <summary>
+    /// True when the last <see cref="DisposeAsync"/> gave up waiting for the stream to close (see
+    /// <see cref="DetectorOptions.CloseTimeout"/>).
+    /// </summary>
+    public bool CloseTimedOut { get; private set; }
+
+    /// <summary>
+    /// Stops the stream threads and closes their clients, waiting at most <see cref="DetectorOptions.CloseTimeout"/>.
+    /// A stream thread can hang for ever in its consumer's close when a group rebalance reaches it there (librdkafka
+    /// #4041: <c>rd_kafka_rebalance_protocol()</c> called from the rebalance callback that <c>consumer_close</c>
+    /// triggers; seen here with two stream threads, once in eight bench runs). Under exactly-once nothing is lost by
+    /// giving up: what was not committed is aborted by the broker and read again by the next owner.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (_watcher is not null) await _watcher.DisposeAsync();
-        await _stop.CancelAsync();
-        _stream.Dispose();
+        // Streamiz closes the stream from the stop token's callback as well; both run off the caller's thread.
+        var closing = Task.Run(async () =>
+        {
+            await _stop.CancelAsync();
+            _stream.Dispose();
+        });
+        using var timeout = new CancellationTokenSource(_options.CloseTimeout, _time);
+        try
+        {
+            await closing.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            CloseTimedOut = true;
+            _closeLog.LogError("the stream did not close within {CloseTimeout}; left behind (a consumer close that hangs in a rebalance callback, librdkafka #4041)", _options.CloseTimeout);
+            return;
+        }
         _stop.Dispose();
     }
 }

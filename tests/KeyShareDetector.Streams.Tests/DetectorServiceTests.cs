@@ -38,4 +38,14 @@ public sealed class DetectorServiceTests
         Assert.False(DetectorService.IsTransient(new InvalidOperationException("a bug")));
         Assert.False(DetectorService.IsTransient(new StreamsException("corrupt record")));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void A_close_timeout_that_is_not_positive_is_refused_by_name(int seconds)
+    {
+        var errors = new DetectorOptions { BootstrapServers = "localhost:9092", CloseTimeout = TimeSpan.FromSeconds(seconds) }.Validate();
+        Assert.Contains("CloseTimeout must be > 0", errors);
+        Assert.DoesNotContain("CloseTimeout must be > 0", new DetectorOptions { BootstrapServers = "localhost:9092" }.Validate());
+    }
 }
