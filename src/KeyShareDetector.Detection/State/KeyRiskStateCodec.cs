@@ -33,7 +33,14 @@ public static class KeyRiskStateCodec
     /// Same bytes as <see cref="Encode(KeyRiskState)"/>, written through <paramref name="scratch"/> (emptied first), so
     /// a caller encoding many states reuses one grown buffer instead of regrowing a new one from 512 bytes each time.
     /// </summary>
-    public static byte[] Encode(KeyRiskState s, MemoryStream scratch)
+    public static byte[] Encode(KeyRiskState s, MemoryStream scratch) => EncodeInPlace(s, scratch).ToArray();
+
+    /// <summary>
+    /// Same bytes as <see cref="Encode(KeyRiskState)"/>, left in <paramref name="scratch"/> (emptied first; must be an
+    /// expandable stream) and returned as a view of its buffer, valid until the scratch is written again: for a caller
+    /// that copies them on anyway (the stream stage prepends its applied-offsets header), one copy fewer per record.
+    /// </summary>
+    public static ArraySegment<byte> EncodeInPlace(KeyRiskState s, MemoryStream scratch)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(scratch);
@@ -43,7 +50,7 @@ public static class KeyRiskStateCodec
         {
             WriteBody(w, s, compact: w);
         }
-        return scratch.ToArray();
+        return new ArraySegment<byte>(scratch.GetBuffer(), 0, (int)scratch.Length);
     }
 
     /// <summary>Format 7 (plain <see cref="BinaryWriter"/> layout), kept so tests can check that old states still read and
@@ -120,14 +127,18 @@ public static class KeyRiskStateCodec
         done?.Invoke("active_findings");
     }
 
-    public static KeyRiskState Decode(ReadOnlySpan<byte> data, DetectionPolicy policy)
+    public static KeyRiskState Decode(ReadOnlySpan<byte> data, DetectionPolicy policy) => Decode(new ArraySegment<byte>(data.ToArray()), policy);
+
+    /// <summary>The state in <paramref name="data"/>, read in place (no copy of the bytes first).</summary>
+    public static KeyRiskState Decode(ArraySegment<byte> data, DetectionPolicy policy)
     {
-        if (data.IsEmpty) throw new InvalidDataException("empty key state");
+        if (data.Count == 0) throw new InvalidDataException("empty key state");
         byte format = data[0];
         if (format is not (FormatV5 or FormatV6 or FormatV7 or FormatV8)) throw new InvalidDataException($"unknown key state format {format}");
-        byte[] bytes = data.ToArray();
-        var compact = format == FormatV8 ? new CompactBinaryReader(bytes, 1, bytes.Length - 1) : null;
-        using var r = compact ?? new BinaryReader(new MemoryStream(bytes, 1, bytes.Length - 1, writable: false), Encoding.UTF8);
+        byte[] bytes = data.Array!;
+        int start = data.Offset + 1, count = data.Count - 1;
+        var compact = format == FormatV8 ? new CompactBinaryReader(bytes, start, count) : null;
+        using var r = compact ?? new BinaryReader(new MemoryStream(bytes, start, count, writable: false), Encoding.UTF8);
         var s = new KeyRiskState(r.ReadString(), policy)
         {
             AccountId = r.ReadString(),

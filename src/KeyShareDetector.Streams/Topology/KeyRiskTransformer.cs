@@ -81,7 +81,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
             else _metrics.InputHandled();
             return null!;
         }
-        var state = bytes is null ? engine.NewState(record.Key) : KeyRiskStateCodec.Decode(bytes.AsSpan(stateStart), engine.Policy);
+        var state = bytes is null ? engine.NewState(record.Key) : KeyRiskStateCodec.Decode(new ArraySegment<byte>(bytes, stateStart, bytes.Length - stateStart), engine.Policy);
         var outcome = EngineOutcome.None;
         switch (input.Kind)
         {
@@ -110,7 +110,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
                 break;
         }
         applied.Advance(record.TopicPartitionOffset);
-        store.Put(record.Key, applied.Prepend(KeyRiskStateCodec.Encode(state, _scratch)));
+        store.Put(record.Key, applied.Prepend(KeyRiskStateCodec.EncodeInPlace(state, _scratch)));
         if (input.Kind is InputKind.Access or InputKind.Order or InputKind.Registry or InputKind.RegistryDeleted or InputKind.Lifecycle) _metrics.InputApplied();
         if (outcome.Late) _metrics.Late();
         if (outcome.Command is not null) _metrics.CommandDecided();

@@ -63,6 +63,29 @@ public sealed class KeyStateFormatTests
         }
     }
 
+    /// <summary>
+    /// The stream stage's copy-free paths: a state encoded into a reused scratch stream (a large state, then a small one,
+    /// so stale bytes of the first would show) and decoded in place from behind a header give the same bytes and state
+    /// as the copying paths.
+    /// </summary>
+    [Fact]
+    public void Encoding_into_a_reused_scratch_and_decoding_in_place_match_the_copying_paths()
+    {
+        var scenario = TrafficSimulator.Generate(Scaled(keys: 100) with { DurationMs = 20 * 60_000L });
+        var (_, states) = Run(scenario, Mode.Kept);
+        using var scratch = new MemoryStream(16);
+        foreach (var state in states.Values.OrderByDescending(s => KeyRiskStateCodec.Encode(s).Length).Take(5).Concat(states.Values))
+        {
+            byte[] expected = KeyRiskStateCodec.Encode(state);
+            var inPlace = KeyRiskStateCodec.EncodeInPlace(state, scratch);
+            Assert.Equal(expected, inPlace.ToArray());
+
+            byte[] stored = [0xA5, 1, 0, .. inPlace];
+            var decoded = KeyRiskStateCodec.Decode(new ArraySegment<byte>(stored, 3, stored.Length - 3), DetectionPolicy.Default);
+            Assert.Equal(expected, KeyRiskStateCodec.Encode(decoded));
+        }
+    }
+
     /// <summary>Every outcome in input order (command and snapshot as their JSON, fleet observations, late flag), and the final states.</summary>
     private static (List<string> Outcomes, Dictionary<string, KeyRiskState> States) Run(Scenario scenario, Mode mode)
     {
