@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Errors;
 
 namespace KeyShareDetector.Streams.Tests;
@@ -47,5 +48,27 @@ public sealed class DetectorServiceTests
         var errors = new DetectorOptions { BootstrapServers = "localhost:9092", CloseTimeout = TimeSpan.FromSeconds(seconds) }.Validate();
         Assert.Contains("CloseTimeout must be > 0", errors);
         Assert.DoesNotContain("CloseTimeout must be > 0", new DetectorOptions { BootstrapServers = "localhost:9092" }.Validate());
+    }
+
+    /// <summary>Under exactly-once a producer batch waits up to a commit interval (nothing is readable before the commit).</summary>
+    [Fact]
+    public void Under_exactly_once_the_stream_producers_linger_for_one_commit_interval()
+    {
+        var config = new StreamConfig();
+        DetectorService.ApplyProducerDefaults(config, new DetectorOptions { BootstrapServers = "localhost:9092", CommitIntervalMs = 250 });
+        Assert.Equal(250, config.LingerMs);
+        Assert.Equal("status", config.DeliveryReportFields);
+        Assert.Equal(Partitioner.Murmur2Random, config.Partitioner);
+    }
+
+    /// <summary>Under at-least-once a record sent is readable at once: no added wait, full delivery reports (for RETRY).</summary>
+    [Fact]
+    public void Under_at_least_once_the_stream_producers_keep_librdkafkas_linger()
+    {
+        var config = new StreamConfig();
+        DetectorService.ApplyProducerDefaults(config, new DetectorOptions { BootstrapServers = "localhost:9092", CommitIntervalMs = 250, ExactlyOnce = false });
+        Assert.Null(config.LingerMs);
+        Assert.NotEqual("status", config.DeliveryReportFields);
+        Assert.Equal(Partitioner.Murmur2Random, config.Partitioner);
     }
 }
