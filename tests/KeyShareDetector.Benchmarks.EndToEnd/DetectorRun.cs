@@ -32,13 +32,17 @@ internal sealed record DetectorOutcome(
     long DeadLetters,
     long LateRecords,
     double CpuSeconds,
-    double StreamThreadCpuSeconds,
+    double[] StreamThreadCpuEach,
     IReadOnlyList<Progress> Timeline,
     double LastInputSeconds,
     GcActivity Gc,
-    long CommandsWithheld)
+    long CommandsWithheld,
+    IReadOnlyDictionary<string, double> CpuByThreadKind)
 {
     /// <summary>Distinct command ids received; fewer than <see cref="Commands"/> when a retried transaction's output is read twice (the mock broker does not hide aborted records).</summary>
+    /// <summary>CPU seconds of all stream threads together.</summary>
+    public double StreamThreadCpuSeconds => StreamThreadCpuEach.Sum();
+
     public int DistinctCommands => Commands.Select(c => c.CommandId).Distinct(StringComparer.Ordinal).Count();
 }
 
@@ -65,9 +69,11 @@ internal sealed class DetectorRun : IAsyncDisposable
     private readonly TimeSpan _startup;
     private readonly TimeSpan _cpuAtStart;
     private readonly GcActivity _gcAtStart;
+    private readonly Dictionary<int, (string Name, double Seconds)> _threadsAtStart;
 
-    private DetectorRun(DetectorService detector, IConsumer<string, byte[]> reader, Stopwatch clock, TimeSpan startup, TimeSpan cpuAtStart, GcActivity gcAtStart, DetectorOptions options)
+    private DetectorRun(DetectorService detector, IConsumer<string, byte[]> reader, Stopwatch clock, TimeSpan startup, TimeSpan cpuAtStart, GcActivity gcAtStart, DetectorOptions options, Dictionary<int, (string Name, double Seconds)> threadsAtStart)
     {
+        _threadsAtStart = threadsAtStart;
         _detector = detector;
         _reader = reader;
         _clock = clock;
@@ -93,6 +99,7 @@ internal sealed class DetectorRun : IAsyncDisposable
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var gc = GcActivity.Now();
+        var threads = ThreadCpu.Snapshot();
         var clock = Stopwatch.StartNew();
         var detector = await DetectorService.StartAsync(options, Policies(), WireCodecs.Create(WireFormatKind.Json), TimeSpan.FromMinutes(2), Logs.Value, ct);
         var startup = clock.Elapsed;
@@ -110,7 +117,7 @@ internal sealed class DetectorRun : IAsyncDisposable
         reader.Assign(Enumerable.Range(0, options.InputPartitions)
             .SelectMany(p => new[] { new TopicPartitionOffset(options.Topics.Enforcement, p, Offset.Beginning), new TopicPartitionOffset(options.Topics.EnforcementShadow, p, Offset.Beginning) })
             .Append(new TopicPartitionOffset(BreakerTopic(options), 0, Offset.Beginning)));
-        return new DetectorRun(detector, reader, clock, startup, cpu, gc, options);
+        return new DetectorRun(detector, reader, clock, startup, cpu, gc, options, threads);
     }
 
     /// <summary>
@@ -182,8 +189,9 @@ internal sealed class DetectorRun : IAsyncDisposable
         }
         return new DetectorOutcome(_startup.TotalSeconds, lastActivity.TotalSeconds, (lastActivity - firstInput).TotalSeconds, Metrics.RecordsIn, Metrics.CommandsDecided,
             commands, decided, new Dictionary<string, long>(Metrics.CommandsByAction), new Dictionary<string, long>(Metrics.AlertsBySeverity), Metrics.DeadLetters, Metrics.LateRecords,
-            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSeconds(Options.ApplicationId), timeline, lastInput.TotalSeconds,
-            GcActivity.Now() - _gcAtStart, Metrics.Counts().CommandsWithheld);
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds, ThreadCpu.StreamThreadSecondsEach(Options.ApplicationId), timeline, lastInput.TotalSeconds,
+            GcActivity.Now() - _gcAtStart, Metrics.Counts().CommandsWithheld,
+            ThreadCpu.ByKind(_threadsAtStart, ThreadCpu.Snapshot(), Options.ApplicationId));
     }
 
     public async ValueTask DisposeAsync()

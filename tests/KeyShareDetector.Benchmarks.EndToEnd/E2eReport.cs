@@ -60,6 +60,7 @@ internal static class E2eReport
         t.AddRow("", "events/s from first record read", $"{r.Log.EventCount / d.SecondsFromFirstRecord:N0}");
         t.AddRow("", "ratio to the bare consumer", $"{Ratio(r):F2}");
         t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
+        t.AddRow("", "CPU s by thread kind", Kinds(d.CpuByThreadKind));
         t.AddRow("", "stream threads' CPU per input record (less load-dependent)", $"{StreamCpuMicros(d):F1} µs ({d.StreamThreadCpuSeconds:F1} CPU s)");
         t.AddRow("", "allocated per input record; GC pauses; collections gen0/1/2", GcText(d));
         t.AddRow("", "commands received (distinct ids; decided)", $"{d.Commands.Count:N0} ({d.DistinctCommands:N0}; {d.CommandsDecided:N0}) {Actions(d.CommandsByAction)}");
@@ -80,6 +81,9 @@ internal static class E2eReport
         t.AddRow("", "of which ack -> decided (breaker topic) p50 / p99", $"{l.Decide.P50Ms:F0} / {l.Decide.P99Ms:F0} ms");
         t.AddRow("", "of which breaker topic -> command p50 / p99", $"{l.Breaker.P50Ms:F0} / {l.Breaker.P99Ms:F0} ms");
         t.AddRow("", "late records (not used) at this load", $"{l.Detector.LateRecords:N0}");
+        t.AddRow("", "CPU s (detector process / broker process); load producer linger", $"{l.Detector.CpuSeconds:F1} / {l.BrokerCpuSeconds:F1}; {l.LingerMs} ms");
+        t.AddRow("", "detector process CPU s by thread kind", Kinds(l.Detector.CpuByThreadKind));
+        t.AddRow("", "p50 / max by 10 s of trigger acks (ms)", string.Join(", ", l.Slices.Select(x => $"{x.P50Ms:F0}/{x.MaxMs:F0}")));
         AnsiConsole.Write(t);
 
         var a = new Table().AddColumns("acceptance (issue 8)", "target", "measured", "");
@@ -112,7 +116,7 @@ internal static class E2eReport
                 ["settings"] = new JsonObject
                 {
                     ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["stream_threads"] = r.Settings.Threads, ["fetch_wait_and_poll_ms"] = r.Settings.WaitMs, ["commit_interval_ms"] = r.Settings.CommitMs,
-                    ["seed"] = r.Settings.Seed, ["load"] = r.Settings.Load, ["exactly_once"] = true, ["wire_format_out"] = "json", ["policy"] = "built-in default",
+                    ["seed"] = r.Settings.Seed, ["load"] = r.Settings.Load, ["load_producer_linger_ms"] = r.Settings.LingerMs, ["exactly_once"] = true, ["wire_format_out"] = "json", ["policy"] = "built-in default",
                 },
             },
             ["machine"] = new JsonObject
@@ -166,7 +170,7 @@ internal static class E2eReport
                 ["commands_by_action"] = Obj(d.CommandsByAction), ["alerts_by_severity"] = Obj(d.AlertsBySeverity),
                 ["dead_letters"] = d.DeadLetters, ["late_records"] = d.LateRecords,
                 ["cpu_seconds"] = d.CpuSeconds, ["broker_cpu_seconds"] = r.BrokerCpuSecondsDuringDetector,
-                ["stream_thread_cpu_seconds"] = d.StreamThreadCpuSeconds, ["stream_thread_cpu_us_per_record"] = StreamCpuMicros(d),
+                ["stream_thread_cpu_seconds"] = d.StreamThreadCpuSeconds, ["stream_thread_cpu_seconds_each"] = Array(d.StreamThreadCpuEach), ["cpu_seconds_by_thread_kind"] = Rounded(d.CpuByThreadKind), ["stream_thread_cpu_us_per_record"] = StreamCpuMicros(d),
                 ["gc"] = GcJson(d), ["commands_withheld_by_breaker"] = d.CommandsWithheld,
                 ["key_state_changelog_record_bytes"] = r.KeyStateBytes,
                 ["read_back_topics_trimmed"] = r.TrimmedReadBack.Count,
@@ -194,10 +198,16 @@ internal static class E2eReport
                 ["detector_read_last_input_seconds_after_producer"] = l.ReadBehindSeconds,
                 ["p50_ms"] = l.P50Ms, ["p90_ms"] = l.P90Ms, ["p99_ms"] = l.P99Ms, ["p999_ms"] = l.P999Ms, ["max_ms"] = l.MaxMs,
                 ["distinct_commands"] = l.Detector.DistinctCommands, ["timeline"] = Timeline(l.Detector.Timeline),
-                ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds,
-                ["detector_stream_thread_cpu_seconds"] = l.Detector.StreamThreadCpuSeconds, ["late_records"] = l.Detector.LateRecords,
+                ["detector_records_in"] = l.Detector.RecordsIn, ["detector_cpu_seconds"] = l.Detector.CpuSeconds, ["broker_cpu_seconds"] = l.BrokerCpuSeconds,
+                ["load_producer_linger_ms"] = l.LingerMs,
+                ["detector_stream_thread_cpu_seconds"] = l.Detector.StreamThreadCpuSeconds, ["detector_stream_thread_cpu_seconds_each"] = Array(l.Detector.StreamThreadCpuEach), ["detector_cpu_seconds_by_thread_kind"] = Rounded(l.Detector.CpuByThreadKind), ["late_records"] = l.Detector.LateRecords,
                 ["detector_gc"] = GcJson(l.Detector), ["commands_withheld_by_breaker"] = l.Detector.CommandsWithheld,
                 ["ack_to_decided"] = JsonSerializer.SerializeToNode(l.Decide, NamedFloats), ["decided_to_command"] = JsonSerializer.SerializeToNode(l.Breaker, NamedFloats),
+                ["by_10s_of_trigger_ack"] = new JsonArray(l.Slices.Select(x => (JsonNode)new JsonObject
+                {
+                    ["from_seconds"] = x.FromSeconds, ["commands"] = x.Commands, ["p50_ms"] = Math.Round(x.P50Ms, 1), ["max_ms"] = Math.Round(x.MaxMs, 1),
+                    ["ack_to_decided_max_ms"] = Math.Round(x.DecideMaxMs, 1), ["decided_to_command_max_ms"] = Math.Round(x.BreakerMaxMs, 1),
+                }).ToArray()),
                 ["definition"] = LatencyDefinition,
             },
             ["acceptance"] = new JsonArray(Acceptance(r).Select(x => (JsonNode)new JsonObject
@@ -213,12 +223,24 @@ internal static class E2eReport
         ["seconds"] = Math.Round(p.Seconds, 1), ["records_in"] = p.RecordsIn, ["late"] = p.Late, ["decided"] = p.Decided, ["received"] = p.Received,
     }).ToArray());
 
+    private static JsonArray Array(double[] values) => new(values.Select(v => (JsonNode)Math.Round(v, 2)).ToArray());
+
+    private static JsonObject Rounded(IReadOnlyDictionary<string, double> d)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in d.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o[k] = Math.Round(v, 1);
+        return o;
+    }
+
     private static JsonObject Obj(IReadOnlyDictionary<string, long> d)
     {
         var o = new JsonObject();
         foreach (var (k, v) in d.OrderBy(kv => kv.Key, StringComparer.Ordinal)) o[k] = v;
         return o;
     }
+
+    private static string Kinds(IReadOnlyDictionary<string, double> d) =>
+        string.Join(", ", d.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:F1}"));
 
     private static string Actions(IReadOnlyDictionary<string, long> d) =>
         "(" + string.Join(", ", d.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value:N0}")) + ")";

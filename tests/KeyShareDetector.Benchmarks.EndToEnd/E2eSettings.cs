@@ -31,6 +31,17 @@ internal sealed record E2eSettings
     public int Seed { get; init; } = 1;
     /// <summary>Share of the measured detector maximum the latency phase produces at.</summary>
     public double Load { get; init; } = 0.5;
+    /// <summary>
+    /// linger.ms of the latency phase's load producer: its batching wait, before the broker's append that latency is
+    /// measured from. The embedded broker finds a fetch's offset by walking the partition's message sets one by one
+    /// (librdkafka's rdkafka_mock.c, "FIXME: Maintain an index"), and a consumer that has caught up walks them all on
+    /// every fetch; with one-record batches (5 ms, librdkafka's default, at 14,000 records/s over 96 partitions per
+    /// topic) the broker spent 65 % of its CPU there (perf) and every fetch got slower as the phase went on, until the
+    /// detector fell behind. A real broker looks the offset up in an index. Measured at full size: 5 ms fell behind
+    /// (p99 13-27 s); 250 ms fell behind after 30 s; 500 ms kept up (p99 540 ms); 1,000 ms kept up but its bursts
+    /// (43 s of event time at the bench's speed-up) made 1.3 % of the input late and p99 1.1 s.
+    /// </summary>
+    public int LingerMs { get; init; } = 500;
     /// <summary>Most events the latency phase plays (0 = all of them).</summary>
     public int LatencyEvents { get; init; }
     public string Out { get; init; } = Path.Combine("artifacts", "bench", "e2e.json");
@@ -50,6 +61,7 @@ internal sealed record E2eSettings
             CommitMs = Env("BENCH_E2E_COMMIT_MS", s.CommitMs),
             Seed = Env("BENCH_E2E_SEED", s.Seed),
             LatencyEvents = Env("BENCH_E2E_LATENCY_EVENTS", s.LatencyEvents),
+            LingerMs = Env("BENCH_E2E_LINGER_MS", s.LingerMs),
         };
         for (int i = 0; i < args.Count; i++)
         {
@@ -66,9 +78,10 @@ internal sealed record E2eSettings
                 "--seed" => s with { Seed = Int(name, Value()) },
                 "--load" => s with { Load = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--latency-events" => s with { LatencyEvents = Int(name, Value()) },
+                "--linger-ms" => s with { LingerMs = Int(name, Value()) },
                 "--out" => s with { Out = Value() },
                 "--phase-deadline-minutes" => s with { PhaseDeadline = TimeSpan.FromMinutes(Int(name, Value())) },
-                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --threads --wait-ms --commit-ms --seed --load --latency-events --out --phase-deadline-minutes)"),
+                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --threads --wait-ms --commit-ms --seed --load --latency-events --linger-ms --out --phase-deadline-minutes)"),
             };
         }
         var errors = s.Validate();
@@ -86,6 +99,7 @@ internal sealed record E2eSettings
         if (WaitMs is < 1 or > 1000) e.Add("--wait-ms (BENCH_E2E_WAIT_MS) must be within 1..1000");
         if (CommitMs is < 1 or > 60_000) e.Add("--commit-ms (BENCH_E2E_COMMIT_MS) must be within 1..60000");
         if (Load is <= 0 or > 1) e.Add("--load must be within (0, 1]");
+        if (LingerMs is < 0 or > 1000) e.Add("--linger-ms (BENCH_E2E_LINGER_MS) must be within 0..1000");
         if (LatencyEvents < 0) e.Add("--latency-events (BENCH_E2E_LATENCY_EVENTS) must be >= 0");
         return e;
     }

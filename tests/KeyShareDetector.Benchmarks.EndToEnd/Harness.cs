@@ -135,10 +135,12 @@ internal static class Harness
         long shift = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - log.Ts(0);
         var rebased = log.Shifted(shift, settings.LatencyEvents > 0 ? settings.LatencyEvents : int.MaxValue);
         LatencyResult latency;
+        var brokerCpuAtLatency = broker.CpuTime;
         await using (var run = await DetectorRun.StartAsync(latencyOptions, ct))
         {
-            latency = await LatencyPhase.RunAsync(run, rebased, rate, settings.PhaseDeadline, say, ct);
+            latency = await LatencyPhase.RunAsync(run, rebased, rate, settings.LingerMs, settings.PhaseDeadline, say, ct);
         }
+        latency = latency with { BrokerCpuSeconds = (broker.CpuTime - brokerCpuAtLatency).TotalSeconds, LingerMs = settings.LingerMs };
         say($"latency: p50 {latency.P50Ms:F0} ms, p99 {latency.P99Ms:F0} ms over {latency.Matched:N0} commands");
 
         return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, detector, detectorTopics, memory, latency, started, DateTimeOffset.UtcNow,

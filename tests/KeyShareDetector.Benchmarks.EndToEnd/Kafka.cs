@@ -11,11 +11,11 @@ internal sealed record TopicMarks(string Topic, int Partitions, long Low, long H
 internal static class Kafka
 {
     /// <summary>Producer settings of the scenario runner: idempotent, batched, murmur2 like Java producers.</summary>
-    public static ProducerConfig ProducerConfig(string bootstrap) => new()
+    public static ProducerConfig ProducerConfig(string bootstrap, int lingerMs = 5) => new()
     {
         BootstrapServers = bootstrap,
         EnableIdempotence = true,
-        LingerMs = 5,
+        LingerMs = lingerMs,
         BatchNumMessages = 10_000,
         QueueBufferingMaxMessages = 500_000,
         Partitioner = Partitioner.Murmur2Random,

@@ -22,7 +22,17 @@ internal sealed record LatencyResult(
     Stage Decide,
     Stage Breaker,
     double ReadBehindSeconds,
-    DetectorOutcome Detector);
+    IReadOnlyList<LatencySlice> Slices,
+    DetectorOutcome Detector)
+{
+    /// <summary>CPU seconds of the broker process during the phase.</summary>
+    public double BrokerCpuSeconds { get; init; }
+
+    public int LingerMs { get; init; }
+}
+
+/// <summary>Latency of the commands whose trigger was acknowledged in one 10-second slice of the paced phase (ms).</summary>
+internal sealed record LatencySlice(double FromSeconds, long Commands, double P50Ms, double MaxMs, double DecideMaxMs, double BreakerMaxMs);
 
 /// <summary>Percentiles of one part of the latency (ms).</summary>
 internal sealed record Stage(long Count, double P50Ms, double P99Ms, double MaxMs);
@@ -35,15 +45,15 @@ internal sealed record Stage(long Count, double P50Ms, double P99Ms, double MaxM
 /// </summary>
 internal static class LatencyPhase
 {
-    public static async Task<LatencyResult> RunAsync(DetectorRun run, RecordLog log, double eventsPerSecond, TimeSpan deadline, Action<string> say, CancellationToken ct)
+    public static async Task<LatencyResult> RunAsync(DetectorRun run, RecordLog log, double eventsPerSecond, int lingerMs, TimeSpan deadline, Action<string> say, CancellationToken ct)
     {
         var topics = run.Options.Topics;
         var acks = new long[log.Count];
-        long produced = 0, errors = 0, firstEventIndex = -1;
+        long produced = 0, errors = 0, firstEventIndex = -1, paceStart = 0;
         double producingSeconds = 0, producedAllAt = 0;
         var producing = Task.Run(() =>
         {
-            using var producer = new ProducerBuilder<string, byte[]>(Kafka.ProducerConfig(run.Options.BootstrapServers)).Build();
+            using var producer = new ProducerBuilder<string, byte[]>(Kafka.ProducerConfig(run.Options.BootstrapServers, lingerMs)).Build();
             void Send(int i)
             {
                 Kafka.Produce(producer, RecordLog.TopicName(topics, log.Topic(i)), new Message<string, byte[]>
@@ -64,6 +74,7 @@ internal static class LatencyPhase
             say($"latency: {i:N0} registry records read; producing {log.Count - i:N0} records at {eventsPerSecond:N0}/s");
             firstEventIndex = i;
             var pace = Stopwatch.StartNew();
+            paceStart = Stopwatch.GetTimestamp();
             for (long n = 0; i < log.Count; i++, n++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -107,6 +118,7 @@ internal static class LatencyPhase
         var decidedAt = new Dictionary<(string, long), long>();
         foreach (var d in LastReceipts(outcome.Decided)) decidedAt.TryAdd((d.ApiKeyId, d.IssuedAt), d.ReceivedTicks);
         long matched = 0, unmatched = 0;
+        var slices = new SortedDictionary<long, (List<long> Total, long DecideMax, long BreakerMax)>();
         foreach (var c in LastReceipts(outcome.Commands))
         {
             if (!trigger.TryGetValue((c.ApiKeyId, c.IssuedAt), out long ack))
@@ -116,17 +128,31 @@ internal static class LatencyPhase
             }
             Record(histogram, c.ReceivedTicks - ack);
             matched++;
+            long slice = Math.Max(0, (ack - paceStart) / (Stopwatch.Frequency * SliceSeconds));
+            var s = slices.TryGetValue(slice, out var found) ? found : ([], 0, 0);
+            s.Total.Add(c.ReceivedTicks - ack);
             if (decidedAt.TryGetValue((c.ApiKeyId, c.IssuedAt), out long decided))
             {
                 Record(decideHistogram, decided - ack);
                 Record(breakerHistogram, c.ReceivedTicks - decided);
+                s = (s.Total, Math.Max(s.DecideMax, decided - ack), Math.Max(s.BreakerMax, c.ReceivedTicks - decided));
             }
+            slices[slice] = s;
         }
         double Ms(double percentile) => matched == 0 ? double.NaN : histogram.GetValueAtPercentile(percentile) / 1000.0;
         long events = log.EventCount;
         return new LatencyResult(eventsPerSecond, (log.Count - firstEventIndex) / producingSeconds, events, outcome.DistinctCommands, matched, unmatched, ambiguous,
             Ms(50), Ms(90), Ms(99), Ms(99.9), matched == 0 ? double.NaN : histogram.GetMaxValue() / 1000.0, StageOf(decideHistogram), StageOf(breakerHistogram),
-            outcome.LastInputSeconds - producedAllAt, outcome);
+            outcome.LastInputSeconds - producedAllAt, slices.Select(kv => SliceOf(kv.Key, kv.Value.Total, kv.Value.DecideMax, kv.Value.BreakerMax)).ToList(), outcome);
+    }
+
+    private const long SliceSeconds = 10;
+
+    private static LatencySlice SliceOf(long slice, List<long> ticks, long decideMax, long breakerMax)
+    {
+        ticks.Sort();
+        static double Ms(long t) => t * 1000.0 / Stopwatch.Frequency;
+        return new LatencySlice(slice * SliceSeconds, ticks.Count, Ms(ticks[ticks.Count / 2]), Ms(ticks[^1]), Ms(decideMax), Ms(breakerMax));
     }
 
     private static IEnumerable<ReceivedCommand> LastReceipts(IEnumerable<ReceivedCommand> commands) =>

@@ -12,11 +12,14 @@ internal static class ThreadCpu
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
     /// <summary>User + system seconds of every thread whose name is how Linux shows "{applicationId}-stream-thread-N" (cut to 15 bytes).</summary>
-    public static double StreamThreadSeconds(string applicationId)
+    public static double StreamThreadSeconds(string applicationId) => StreamThreadSecondsEach(applicationId).Sum();
+
+    /// <summary>The same per stream thread, in thread id order (the order Streamiz started them): shows how evenly the tasks were spread.</summary>
+    public static double[] StreamThreadSecondsEach(string applicationId)
     {
         string name = $"{applicationId}-stream-thread";
         name = name.Length > 15 ? name[..15] : name;
-        double seconds = 0;
+        var seconds = new SortedDictionary<int, double>();
         try
         {
             foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
@@ -26,7 +29,7 @@ internal static class ThreadCpu
                 string stat = File.ReadAllText(Path.Combine(task, "stat"));
                 // Fields after the ")" that closes the name: state is field 3, utime 14, stime 15.
                 var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                seconds += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                seconds[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
             }
         }
         catch (IOException)
@@ -35,8 +38,60 @@ internal static class ThreadCpu
         }
         catch (UnauthorizedAccessException)
         {
-            return 0;
+            return [];
         }
-        return seconds;
+        return [.. seconds.Values];
+    }
+
+    /// <summary>CPU seconds of every thread of this process now, by thread id, with its Linux name.</summary>
+    public static Dictionary<int, (string Name, double Seconds)> Snapshot()
+    {
+        var threads = new Dictionary<int, (string, double)>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    string comm = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
+                        (comm, (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond);
+                }
+                catch (IOException)
+                {
+                    // The thread ended while being read.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux, or not readable: no breakdown.
+        }
+        return threads;
+    }
+
+    /// <summary>
+    /// CPU seconds spent between two snapshots, by kind of thread: the stream threads, librdkafka's client threads
+    /// (rdk:*, every Kafka client of the process: the detector's and the bench's), the .NET GC, and the rest (the
+    /// bench's own loops, thread pool, JIT). Threads that ended between the snapshots are not counted.
+    /// </summary>
+    public static SortedDictionary<string, double> ByKind(Dictionary<int, (string Name, double Seconds)> before, Dictionary<int, (string Name, double Seconds)> after, string applicationId)
+    {
+        string stream = $"{applicationId}-stream-thread";
+        stream = stream.Length > 15 ? stream[..15] : stream;
+        var kinds = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (tid, (name, seconds)) in after)
+        {
+            double spent = seconds - (before.TryGetValue(tid, out var b) && b.Name == name ? b.Seconds : 0);
+            if (spent <= 0) continue;
+            string kind = stream.StartsWith(name, StringComparison.Ordinal) && name.Length >= Math.Min(stream.Length, 8) ? "stream threads"
+                : name.StartsWith("rdk:", StringComparison.Ordinal) ? "librdkafka client threads"
+                : name.Contains("GC", StringComparison.Ordinal) ? ".NET GC"
+                : "other";
+            kinds[kind] = kinds.GetValueOrDefault(kind) + spent;
+        }
+        return kinds;
     }
 }
