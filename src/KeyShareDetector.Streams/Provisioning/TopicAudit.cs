@@ -17,7 +17,7 @@ public enum AuditScope
 
     /// <summary>
     /// `keyshare run` at start: inputs and outputs must exist and every group must be co-partitioned. Missing
-    /// internal topics are left to Streamiz (it creates them on a real cluster) and cleanup policies are not read
+    /// internal topics Streamiz makes are left to it (it creates them on a real cluster) and cleanup policies are not read
     /// (that needs DescribeConfigs rights the detector does not otherwise need).
     /// </summary>
     Run,
@@ -33,7 +33,7 @@ public static class TopicAudit
         var problems = new List<string>();
         foreach (var spec in required)
         {
-            if (observed.ContainsKey(spec.Name) || (scope == AuditScope.Run && spec.Role == TopicRole.Internal)) continue;
+            if (observed.ContainsKey(spec.Name) || (scope == AuditScope.Run && spec.Role == TopicRole.Internal && spec.CreatedByStreamiz)) continue;
             problems.Add($"topic {spec.Name} is missing (keyshare topics create makes it: {Shape(spec)})");
         }
 

@@ -9,7 +9,7 @@ public enum TopicRole
     /// <summary>Written by the detector (or the policy publisher) for others.</summary>
     Output,
 
-    /// <summary>Streamiz's own repartition, changelog and feedback topics ({applicationId}-...).</summary>
+    /// <summary>The detector's own repartition, changelog and feedback topics ({applicationId}-...).</summary>
     Internal,
 }
 
@@ -26,6 +26,13 @@ public sealed record TopicSpec(string Name, int Partitions, short ReplicationFac
 
     /// <summary>The partition count is part of the design (a single-partition stage), not a sizing choice.</summary>
     public bool FixedPartitions { get; init; }
+
+    /// <summary>
+    /// An internal topic Streamiz makes itself when missing (its repartition and changelog topics); false for an
+    /// internal topic the topology only writes to and reads from by name (the key feedback topic), which must exist
+    /// before `keyshare run` starts.
+    /// </summary>
+    public bool CreatedByStreamiz { get; init; } = true;
 }
 
 /// <summary>Creates missing topics before any stream starts (the embedded broker cannot auto-create them).</summary>

@@ -227,7 +227,7 @@ public static class DetectorTopology
             // Streamiz names internal topics {applicationId}-{name}-changelog / -repartition.
             Internal(options.KeyStateChangelog, p, PerKeyGroup, compacted: true),
             Internal($"{options.ApplicationId}-{RekeyTopicName}-repartition", p, PerKeyGroup),
-            Internal(options.KeyFeedbackTopic, p, PerKeyGroup),
+            Internal(options.KeyFeedbackTopic, p, PerKeyGroup) with { CreatedByStreamiz = false },
             Internal($"{options.ApplicationId}-{BreakerTopicName}-repartition", 1, BreakerGroup),
             Internal($"{options.ApplicationId}-{DetectorOptions.BreakerStore}-changelog", 1, BreakerGroup, compacted: true),
             Internal($"{options.ApplicationId}-{FleetTopicName}-repartition", p, FleetGroup),

@@ -57,10 +57,21 @@ public sealed class TopicAuditTests
     public void At_run_start_missing_internal_topics_are_left_to_Streamiz_but_a_missing_input_is_not()
     {
         var cluster = Healthy();
-        foreach (var t in Required.Where(t => t.Role == TopicRole.Internal)) cluster.Remove(t.Name);
+        foreach (var t in Required.Where(t => t.Role == TopicRole.Internal && t.CreatedByStreamiz)) cluster.Remove(t.Name);
         cluster.Remove(Options.Topics.Orders);
         var problems = TopicAudit.Problems(Required, cluster, AuditScope.Run);
         Assert.Equal("topic exchange.orders.v1 is missing (keyshare topics create makes it: 4 partitions)", Assert.Single(problems));
+    }
+
+    /// <summary>The feedback topic is written and read by name (sink and source of the topology): Streamiz does not make it.</summary>
+    [Fact]
+    public void At_run_start_the_feedback_topic_the_topology_only_names_must_exist()
+    {
+        var cluster = Healthy();
+        cluster.Remove(Options.KeyFeedbackTopic);
+        cluster.Remove("app-breaker-repartition");
+        var problems = TopicAudit.Problems(Required, cluster, AuditScope.Run);
+        Assert.Equal("topic app-key-feedback is missing (keyshare topics create makes it: 4 partitions)", Assert.Single(problems));
     }
 
     [Fact]
