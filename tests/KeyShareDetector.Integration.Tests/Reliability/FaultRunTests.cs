@@ -292,7 +292,7 @@ public sealed class FaultRunTests(ITestOutputHelper output) : IDisposable
             {
                 string m = first.Metrics();
                 return AccessIn(m) >= Events / 2 && Published(m) > 0 && AllCommandsThrough(m);
-            }, Step, "the first run read the first half and published its commands");
+            }, Step, () => "the first run read the first half and published its commands: " + Progress(first.Metrics()) + "; " + BreakerTopic(faulty) + " " + first.LogErrors() + " " + first.LogTail());
             // Events 25-39 only: partitions are not read at one pace, and a command-free stretch keeps the kill free of commands.
             Produce(faulty, events.Skip(Events / 2).Take(SecondPart), Events / 2 + SecondPart);
             await Next(0.62);
