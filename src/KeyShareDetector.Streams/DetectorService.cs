@@ -163,8 +163,8 @@ public sealed class DetectorService : IAsyncDisposable
         // Under exactly-once nothing a stream thread writes can be read before its transaction commits, and the commit
         // flushes the producer; so waiting up to a commit interval to fill a batch delays no reader. It makes one
         // batch per partition and commit instead of one every 5 ms (librdkafka's default linger): measured at full
-        // bench size, the broker's CPU in the throughput phase halved (13-14 s to 7 s) and the detector read 27,100
-        // events/s instead of 23,500-24,000 (DECISIONS, "Producer batches of a commit interval").
+        // bench size, the broker's CPU in the throughput phase halved (12-16 s to 6.3-7.3 s) and the detector read
+        // 27,100-28,500 events/s instead of 21,700-24,900 (DECISIONS, "Producer batches of one commit interval").
         config.LingerMs = options.CommitIntervalMs;
     }
 
