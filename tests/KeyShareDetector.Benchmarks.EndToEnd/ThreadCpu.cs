@@ -15,32 +15,15 @@ internal static class ThreadCpu
     public static double StreamThreadSeconds(string applicationId) => StreamThreadSecondsEach(applicationId).Sum();
 
     /// <summary>The same per stream thread, in thread id order (the order Streamiz started them): shows how evenly the tasks were spread.</summary>
-    public static double[] StreamThreadSecondsEach(string applicationId)
+    public static double[] StreamThreadSecondsEach(string applicationId) =>
+        [.. Snapshot().Where(t => IsStreamThread(t.Value.Name, applicationId)).OrderBy(t => t.Key).Select(t => t.Value.Seconds)];
+
+    /// <summary>Whether a Linux thread name (cut to 15 bytes) is one of "{applicationId}-stream-thread-N".</summary>
+    private static bool IsStreamThread(string name, string applicationId)
     {
-        string name = $"{applicationId}-stream-thread";
-        name = name.Length > 15 ? name[..15] : name;
-        var seconds = new SortedDictionary<int, double>();
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-            {
-                string comm = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
-                if (!name.StartsWith(comm, StringComparison.Ordinal) || comm.Length < Math.Min(name.Length, 8)) continue;
-                string stat = File.ReadAllText(Path.Combine(task, "stat"));
-                // Fields after the ")" that closes the name: state is field 3, utime 14, stime 15.
-                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                seconds[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
-            }
-        }
-        catch (IOException)
-        {
-            // A thread that ended between listing and reading: its time is lost, a small undercount.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return [];
-        }
-        return [.. seconds.Values];
+        string stream = $"{applicationId}-stream-thread";
+        stream = stream.Length > 15 ? stream[..15] : stream;
+        return stream.StartsWith(name, StringComparison.Ordinal) && name.Length >= Math.Min(stream.Length, 8);
     }
 
     /// <summary>CPU seconds of every thread of this process now, by thread id, with its Linux name.</summary>
@@ -79,14 +62,12 @@ internal static class ThreadCpu
     /// </summary>
     public static SortedDictionary<string, double> ByKind(Dictionary<int, (string Name, double Seconds)> before, Dictionary<int, (string Name, double Seconds)> after, string applicationId)
     {
-        string stream = $"{applicationId}-stream-thread";
-        stream = stream.Length > 15 ? stream[..15] : stream;
         var kinds = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var (tid, (name, seconds)) in after)
         {
             double spent = seconds - (before.TryGetValue(tid, out var b) && b.Name == name ? b.Seconds : 0);
             if (spent <= 0) continue;
-            string kind = stream.StartsWith(name, StringComparison.Ordinal) && name.Length >= Math.Min(stream.Length, 8) ? "stream threads"
+            string kind = IsStreamThread(name, applicationId) ? "stream threads"
                 : name.StartsWith("rdk:", StringComparison.Ordinal) ? "librdkafka client threads"
                 : name.Contains("GC", StringComparison.Ordinal) ? ".NET GC"
                 : "other";
