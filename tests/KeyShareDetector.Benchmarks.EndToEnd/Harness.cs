@@ -27,6 +27,33 @@ internal sealed record MemoryResult(long RssBefore, long RssAfter, long RssAfter
     public double RawMbPer100KKeys => (RssAfter - RssBefore) / 1048576.0 * 100_000 / ActiveKeys;
 }
 
+/// <summary>One memory reading of this process, taken after <see cref="ProcessMemory.Collect"/>.</summary>
+internal readonly record struct MemoryReading(long Rss, ResidentSplit Split, long Managed, long GcCommitted)
+{
+    public static MemoryReading Take()
+    {
+        ProcessMemory.Collect();
+        return new MemoryReading(ProcessMemory.ResidentBytes(), ProcessMemory.Split(), GC.GetTotalMemory(false), GC.GetGCMemoryInfo(GCKind.Any).TotalCommittedBytes);
+    }
+}
+
+/// <summary>
+/// What grows with keys, apart from what a detector instance costs with none: the latency phase's detector (a fresh
+/// instance in a process whose code is already loaded and compiled) read before it gets any input and after its
+/// last command, both after a full GC. <see cref="MbPer100KKeys"/> is the slope; <see cref="InstanceMb"/> the
+/// intercept (clients, tasks, stores and metrics of an empty instance).
+/// </summary>
+internal sealed record GrowthResult(MemoryReading BeforeInstance, MemoryReading Started, MemoryReading Settled, int Keys)
+{
+    private static double Mb(long bytes) => bytes / 1048576.0;
+
+    public double MbPer100KKeys => Mb(Settled.Rss - Started.Rss) * 100_000 / Keys;
+
+    public double ManagedMbPer100KKeys => Mb(Settled.Managed - Started.Managed) * 100_000 / Keys;
+
+    public double InstanceMb => Mb(Started.Rss - BeforeInstance.Rss);
+}
+
 /// <summary>Everything one run measured.</summary>
 internal sealed record E2eResult(
     E2eSettings Settings,
@@ -39,6 +66,7 @@ internal sealed record E2eResult(
     IReadOnlyList<TopicMarks> DetectorTopics,
     MemoryResult Memory,
     LatencyResult Latency,
+    GrowthResult Growth,
     DateTimeOffset Started,
     DateTimeOffset Finished,
     string LoadAverageStart,
@@ -58,6 +86,25 @@ internal sealed record E2eResult(
         .ToList();
 
     public IReadOnlyList<TopicMarks> TrimmedOther => DetectorTopics.Where(m => m.Low > 0).Except(TrimmedReadBack).ToList();
+}
+
+/// <summary>A heap dump of this process for `dotnet-dump analyze` (profiling aid, BENCH_E2E_DUMP).</summary>
+internal static class HeapDump
+{
+    public static void Write(string path, Action<string> say)
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("dotnet-dump", ["collect", "-p", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--type", "Heap", "-o", path]) { RedirectStandardOutput = true });
+            p!.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            say(p.ExitCode == 0 ? $"heap dump written to {path}" : $"dotnet-dump exited with {p.ExitCode}; no heap dump");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            say($"no heap dump: dotnet-dump did not start ({e.Message}; dotnet tool install -g dotnet-dump)");
+        }
+    }
 }
 
 /// <summary>Runs the four phases in order: preload, bare consumer, detector at full speed (with memory), detector at half load (latency).</summary>
@@ -121,6 +168,7 @@ internal static class Harness
                 SplitBefore = splitBefore,
                 SplitAfterGc = ProcessMemory.Split(),
             };
+            if (Environment.GetEnvironmentVariable("BENCH_E2E_DUMP") is { Length: > 0 } dump) HeapDump.Write(dump, say);
         }
         double brokerCpuSeconds = (broker.CpuTime - brokerCpu).TotalSeconds;
         say($"detector: {log.Count / detector.Seconds:N0} records/s ({detector.Seconds:F1} s), {detector.Commands.Count:N0} commands");
@@ -135,15 +183,20 @@ internal static class Harness
         long shift = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - log.Ts(0);
         var rebased = log.Shifted(shift, settings.LatencyEvents > 0 ? settings.LatencyEvents : int.MaxValue);
         LatencyResult latency;
+        GrowthResult growth;
+        var beforeInstance = MemoryReading.Take();
         var brokerCpuAtLatency = broker.CpuTime;
         await using (var run = await DetectorRun.StartAsync(latencyOptions, ct))
         {
+            var empty = MemoryReading.Take();
             latency = await LatencyPhase.RunAsync(run, rebased, rate, settings.LingerMs, settings.PhaseDeadline, say, ct);
+            growth = new GrowthResult(beforeInstance, empty, MemoryReading.Take(), rebased.DistinctKeys);
         }
+        say($"memory growth in the latency phase's detector: {growth.MbPer100KKeys:F0} MB per 100,000 keys (instance with no keys {growth.InstanceMb:F0} MB)");
         latency = latency with { BrokerCpuSeconds = (broker.CpuTime - brokerCpuAtLatency).TotalSeconds, LingerMs = settings.LingerMs };
         say($"latency: p50 {latency.P50Ms:F0} ms, p99 {latency.P99Ms:F0} ms over {latency.Matched:N0} commands");
 
-        return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, detector, detectorTopics, memory, latency, started, DateTimeOffset.UtcNow,
+        return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, detector, detectorTopics, memory, latency, growth, started, DateTimeOffset.UtcNow,
             loadStart, Machine.LoadAverage(), generateSeconds, brokerCpuSeconds, keyStateBytes);
     }
 }
