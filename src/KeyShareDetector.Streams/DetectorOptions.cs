@@ -35,6 +35,17 @@ public sealed record DetectorOptions
     public bool ExactlyOnce { get; init; } = true;
     public int StreamThreads { get; init; } = 1;
     public int InputPartitions { get; init; } = 4;
+    /// <summary>
+    /// Partitions of the fleet stage's repartition topic and store changelog; 0 = as many as the inputs (Streamiz's
+    /// default, and every deployment made before the setting). The fleet stage sees a few percent of the input
+    /// (observations of new networks, prefixes, fingerprints), so it needs far fewer tasks than the per-key stage, and
+    /// every task costs each exactly-once commit a flush (DECISIONS, "The fleet stage sized by its own traffic").
+    /// Its outputs do not depend on the count: each fleet key lives in one partition whatever the count.
+    /// </summary>
+    public int FleetPartitions { get; init; }
+
+    /// <summary>The fleet stage's partition count in force (<see cref="FleetPartitions"/>, else the inputs').</summary>
+    public int FleetPartitionCount => FleetPartitions > 0 ? FleetPartitions : InputPartitions;
     /// <summary>Replication factor of our output and internal topics (3 in production).</summary>
     public short ReplicationFactor { get; init; } = 1;
     public string StateDir { get; init; } = Path.Combine(Path.GetTempPath(), "keyshare-state");
@@ -104,6 +115,7 @@ public sealed record DetectorOptions
         if (string.IsNullOrWhiteSpace(ApplicationId)) errors.Add("ApplicationId must not be empty");
         if (StreamThreads < 1) errors.Add("StreamThreads must be >= 1");
         if (InputPartitions < 1) errors.Add("InputPartitions must be >= 1");
+        if (FleetPartitions < 0) errors.Add("FleetPartitions must be >= 0 (0 = as many as the inputs)");
         if (ReplicationFactor < 1) errors.Add("ReplicationFactor must be >= 1");
         if (CommitIntervalMs < 1) errors.Add("CommitIntervalMs must be >= 1");
         if (PollMs < 1) errors.Add("PollMs must be >= 1");

@@ -132,6 +132,9 @@ Checks that hold for every rendering; each fails the install with one line namin
 {{- if lt (int .Values.detector.inputPartitions) 1 -}}
 {{- fail "detector.inputPartitions must be >= 1" -}}
 {{- end -}}
+{{- if lt (int .Values.detector.fleetPartitions) 0 -}}
+{{- fail "detector.fleetPartitions must be >= 0 (0 = as many as the inputs)" -}}
+{{- end -}}
 {{- if gt (int .Values.replicaCount) (int .Values.detector.inputPartitions) -}}
 {{- fail (printf "replicaCount (%d) must not exceed detector.inputPartitions (%d)" (int .Values.replicaCount) (int .Values.detector.inputPartitions)) -}}
 {{- end -}}

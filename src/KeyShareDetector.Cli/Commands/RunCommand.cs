@@ -81,6 +81,7 @@ internal static class RunCommand
             BootstrapServers = settings.Kafka.BootstrapServers!,
             StreamThreads = settings.Detector.StreamThreads,
             InputPartitions = settings.Detector.InputPartitions,
+            FleetPartitions = settings.Detector.FleetPartitions,
             ReplicationFactor = settings.Detector.ReplicationFactor,
             StateDir = settings.Detector.StateDir,
             ExactlyOnce = settings.Detector.ExactlyOnce,
@@ -133,10 +134,12 @@ internal static class RunCommand
         {
             using var admin = TopicsCommand.Admin(settings);
             var cluster = await ClusterTopics.ReadAsync(admin, [], TimeSpan.FromSeconds(15));
-            var probe = TopicsCommand.Options(settings, Math.Max(1, settings.Detector.InputPartitions));
-            var required = DetectorTopology.RequiredTopics(probe);
-            var accessCount = cluster.Topics.TryGetValue(probe.Topics.Access, out var access) ? access.Partitions : 0;
+            string accessTopic = TopicsCommand.Options(settings, 1).Topics.Access;
+            var accessCount = cluster.Topics.TryGetValue(accessTopic, out var access) ? access.Partitions : 0;
             inputPartitions(accessCount);
+            // The inputs' count as the run will use it (the fleet stage's topics default to it).
+            var probe = TopicsCommand.Options(settings, settings.Detector.InputPartitions > 0 ? settings.Detector.InputPartitions : Math.Max(1, accessCount));
+            var required = DetectorTopology.RequiredTopics(probe);
             var problems = TopicAudit.Problems(required, cluster.Topics, AuditScope.Run).ToList();
             if (settings.Detector.InputPartitions > 0 && accessCount > 0 && settings.Detector.InputPartitions != accessCount)
             {

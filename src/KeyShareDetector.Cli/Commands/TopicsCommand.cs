@@ -37,6 +37,7 @@ internal static class TopicsCommand
         var configFile = new Option<string?>("--config") { Description = "a JSON settings file (in addition to ./appsettings.json)" };
         var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Kafka bootstrap servers (Kafka:BootstrapServers, KAFKA_BOOTSTRAP_SERVERS)" };
         var partitions = new Option<int?>("--partitions") { Description = "partitions of the inputs and the per-key topics (Detector:InputPartitions); default: the existing inputs' count" };
+        var fleetPartitions = new Option<int?>("--fleet-partitions") { Description = "partitions of the fleet stage's topics (Detector:FleetPartitions); default 0: as many as the inputs" };
         var replication = new Option<short?>("--replication-factor") { Description = "replication factor of created topics (Detector:ReplicationFactor, default 3)" };
         var applicationId = new Option<string?>("--application-id") { Description = "the detector's application id, prefix of its internal topics (Detector:ApplicationId)" };
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for each admin request", DefaultValueFactory = _ => 30 };
@@ -44,7 +45,7 @@ internal static class TopicsCommand
         {
             Description = "do not fail when cleanup.policy cannot be read (the embedded broker has no DescribeConfigs); a note says it was not verified",
         };
-        var command = new Command(name, description) { configFile, bootstrap, partitions, replication, applicationId, timeout, skipCleanup };
+        var command = new Command(name, description) { configFile, bootstrap, partitions, fleetPartitions, replication, applicationId, timeout, skipCleanup };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
@@ -52,6 +53,7 @@ internal static class TopicsCommand
             {
                 ["Kafka:BootstrapServers"] = parse.GetValue(bootstrap),
                 ["Detector:InputPartitions"] = parse.GetValue(partitions)?.ToString(CultureInfo.InvariantCulture),
+                ["Detector:FleetPartitions"] = parse.GetValue(fleetPartitions)?.ToString(CultureInfo.InvariantCulture),
                 ["Detector:ReplicationFactor"] = parse.GetValue(replication)?.ToString(CultureInfo.InvariantCulture),
                 ["Detector:ApplicationId"] = parse.GetValue(applicationId),
             };
@@ -75,6 +77,7 @@ internal static class TopicsCommand
         ApplicationId = settings.Detector.ApplicationId,
         BootstrapServers = settings.Kafka.BootstrapServers ?? "",
         InputPartitions = inputPartitions,
+        FleetPartitions = settings.Detector.FleetPartitions,
         ReplicationFactor = settings.Detector.ReplicationFactor,
     };
 

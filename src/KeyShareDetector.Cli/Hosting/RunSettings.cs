@@ -31,6 +31,8 @@ public sealed class DetectorSettings
     public int StreamThreads { get; set; } = 1;
     /// <summary>Partitions of the inputs; 0 = read them from the access topic.</summary>
     public int InputPartitions { get; set; }
+    /// <summary>Partitions of the fleet stage's topics; 0 = as many as the inputs (see DetectorOptions.FleetPartitions).</summary>
+    public int FleetPartitions { get; set; }
     public short ReplicationFactor { get; set; } = 3;
     public string StateDir { get; set; } = "/var/lib/keyshare";
     public bool ExactlyOnce { get; set; } = true;
@@ -144,6 +146,7 @@ public sealed class RunConfiguration
             if (path is not null && !File.Exists(path)) e.Add($"{name}: file '{path}' does not exist");
         }
         if (Detector.InputPartitions < 0) e.Add("Detector:InputPartitions must be >= 0");
+        if (Detector.FleetPartitions < 0) e.Add("Detector:FleetPartitions must be >= 0 (0 = as many as the inputs)");
         if (Detector.ReplicationFactor < 1) e.Add("Detector:ReplicationFactor must be >= 1");
         return e;
     }

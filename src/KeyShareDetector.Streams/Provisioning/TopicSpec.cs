@@ -24,8 +24,17 @@ public sealed record TopicSpec(string Name, int Partitions, short ReplicationFac
     /// </summary>
     public string? CoPartitionGroup { get; init; }
 
-    /// <summary>The partition count is part of the design (a single-partition stage), not a sizing choice.</summary>
+    /// <summary>
+    /// The partition count is set, not taken from the inputs: part of the design (a single-partition stage) or a
+    /// setting (<see cref="FixedBy"/>). An existing topic of another count is a problem at start.
+    /// </summary>
     public bool FixedPartitions { get; init; }
+
+    /// <summary>Why a fixed count is what it is, for the audit's line; null: the stage sees every record in order.</summary>
+    public string? FixedBy { get; init; }
+
+    /// <summary>The fixed count is the inputs' count: not judged while the inputs disagree among themselves (that is the one problem then).</summary>
+    public bool FollowsInputs { get; init; }
 
     /// <summary>
     /// An internal topic Streamiz makes itself when missing (its repartition and changelog topics); false for an

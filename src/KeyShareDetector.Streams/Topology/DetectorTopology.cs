@@ -130,11 +130,14 @@ public static class DetectorTopology
         // Fleet stage: facts about IPs, prefixes, fingerprints and new networks meet across keys.
         var fleetStore = Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(DetectorOptions.FleetStore), new StringSerDes(), new ByteArraySerDes())
             .WithLoggingEnabled(new Dictionary<string, string>());
+        var fleetRepartition = Repartitioned<string, FleetObservation>.As(FleetTopicName)
+            .WithKeySerdes(new StringSerDes())
+            .WithValueSerdes(new ContractSerDes<FleetObservation>(FleetTransformer.Encode, FleetTransformer.Decode));
+        // Unset, Streamiz gives the repartition topic as many partitions as the stage's sources (the inputs).
+        if (options.FleetPartitions > 0) fleetRepartition = fleetRepartition.WithNumberOfPartitions(options.FleetPartitions);
         var fleet = outputs
             .FlatMap((_, v, _) => v.Observations is { } obs ? obs.Select(o => KeyValuePair.Create(o.FleetKey, o)) : [], "observations")
-            .Repartition(Repartitioned<string, FleetObservation>.As(FleetTopicName)
-                .WithKeySerdes(new StringSerDes())
-                .WithValueSerdes(new ContractSerDes<FleetObservation>(FleetTransformer.Encode, FleetTransformer.Decode)))
+            .Repartition(fleetRepartition)
             .Transform(TransformerBuilder.New<string, FleetObservation, string, FleetOutcome>()
                 .Transformer<FleetTransformer>(policy, metrics, options.SkipRedelivered)
                 .StateStore(fleetStore)
@@ -211,6 +214,11 @@ public static class DetectorTopology
         TopicSpec Output(string name, int partitions, bool compacted = false) => new(name, partitions, rf, compacted);
         TopicSpec Internal(string name, int partitions, string group, bool compacted = false) =>
             new(name, partitions, rf, compacted) { Role = TopicRole.Internal, CoPartitionGroup = group, FixedPartitions = group == BreakerGroup };
+        // The fleet stage's count is a setting (as many as the inputs when 0): a topic of another count is a problem at
+        // start, as Streamiz would read a repartition topic of another count with a store changelog it no longer matches.
+        string fleetBy = options.FleetPartitions > 0 ? $"Detector:FleetPartitions is {options.FleetPartitions}" : "Detector:FleetPartitions is 0: as many as the inputs";
+        TopicSpec Fleet(string name, bool compacted = false) =>
+            Internal(name, options.FleetPartitionCount, FleetGroup, compacted) with { FixedPartitions = true, FixedBy = fleetBy, FollowsInputs = options.FleetPartitions == 0 };
         return
         [
             Input(t.Access),
@@ -230,8 +238,8 @@ public static class DetectorTopology
             Internal(options.KeyFeedbackTopic, p, PerKeyGroup) with { CreatedByStreamiz = false },
             Internal($"{options.ApplicationId}-{BreakerTopicName}-repartition", 1, BreakerGroup),
             Internal($"{options.ApplicationId}-{DetectorOptions.BreakerStore}-changelog", 1, BreakerGroup, compacted: true),
-            Internal($"{options.ApplicationId}-{FleetTopicName}-repartition", p, FleetGroup),
-            Internal($"{options.ApplicationId}-{DetectorOptions.FleetStore}-changelog", p, FleetGroup, compacted: true),
+            Fleet($"{options.ApplicationId}-{FleetTopicName}-repartition"),
+            Fleet($"{options.ApplicationId}-{DetectorOptions.FleetStore}-changelog", compacted: true),
         ];
     }
 }

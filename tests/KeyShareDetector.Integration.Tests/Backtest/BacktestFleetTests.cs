@@ -75,9 +75,15 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
         Assert.Equal(alertsJsonl, File.ReadAllText(Path.Combine(second, "alerts.jsonl")));
 
         // The live topology fed the files' JSON as it stands, in the same order and steps: the same bytes again.
-        var (liveCommands, liveAlerts) = await RunLiveAsync(input);
+        var (liveCommands, liveAlerts) = await RunLiveAsync(input, fleetPartitions: 0);
         Assert.Equal(commandsJsonl, liveCommands);
         Assert.Equal(alertsJsonl, liveAlerts);
+
+        // The fleet stage on three partitions of its own (Detector:FleetPartitions) while the inputs have one: each
+        // fleet key still lives in one partition, so the same bytes once more.
+        var (threeCommands, threeAlerts) = await RunLiveAsync(input, fleetPartitions: 3);
+        Assert.Equal(commandsJsonl, threeCommands);
+        Assert.Equal(alertsJsonl, threeAlerts);
     }
 
     /// <summary>
@@ -85,7 +91,7 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
     /// in the backtest's order: registrations existing at the first event first, then by event time, topic (access,
     /// orders, registry, lifecycle) and file order; a step of event time goes out once the topology is idle.
     /// </summary>
-    private static async Task<(string Commands, string Alerts)> RunLiveAsync(string input)
+    private static async Task<(string Commands, string Alerts)> RunLiveAsync(string input, int fleetPartitions)
     {
         var records = ReadInput(input);
         using var cluster = new EmbeddedKafkaCluster();
@@ -96,6 +102,7 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
             BootstrapServers = cluster.BootstrapServers,
             // As the backtest runs it: one partition, so the fleet stage and the breaker see one order (see RunSettings.Partitions).
             InputPartitions = 1,
+            FleetPartitions = fleetPartitions,
             StateDir = Path.Combine(Path.GetTempPath(), "keyshare-backtest-fleet-live-" + id),
             WatchPolicyTopic = false,
             // The stream thread settings a stepped replay needs (see ScenarioRun): short polls, and a task gathers a whole step before it merges it by record time.
@@ -175,6 +182,12 @@ public sealed partial class BacktestFleetTests(BacktestFixture fixture)
                 inStep++;
             }
             WaitUntilIdle();
+
+            // The fleet stage really ran on its partitions: observations reached more than one of them.
+            string fleetTopic = DetectorTopology.RequiredTopics(options).Single(t => t.Name.EndsWith("-fleet-repartition", StringComparison.Ordinal)).Name;
+            var filled = Enumerable.Range(0, options.FleetPartitionCount)
+                .Count(p => reader.QueryWatermarkOffsets(new TopicPartition(fleetTopic, p), TimeSpan.FromSeconds(10)).High.Value > 0);
+            Assert.Equal(Math.Min(options.FleetPartitionCount, 2), Math.Min(filled, 2));
         }
         finally
         {

@@ -83,6 +83,27 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_negative_fleet_partition_count_fails_at_start_with_one_line_naming_it()
+    {
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:FleetPartitions=-1"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("configuration error: Detector:FleetPartitions must be >= 0 (0 = as many as the inputs)", Assert.Single(stderr.Trim().Split('\n')));
+    }
+
+    [Fact]
+    public async Task Fleet_topics_made_with_another_count_than_Detector_FleetPartitions_are_refused_naming_it()
+    {
+        // Made as `topics create` makes them by default: the fleet stage as many partitions as the inputs (2).
+        CreateTopics();
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:ApplicationId=run-it", "--Detector:FleetPartitions=1"]);
+        Assert.Equal(2, exit);
+        Assert.Equal(
+            ["configuration error: topic run-it-fleet-repartition has 2 partitions; it must have exactly 1 (Detector:FleetPartitions is 1)",
+             "configuration error: topic run-it-fleet-state-changelog has 2 partitions; it must have exactly 1 (Detector:FleetPartitions is 1)"],
+            stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task Inputs_that_are_not_co_partitioned_are_refused()
     {
         CreateTopics(accessPartitions: 4, otherPartitions: 2);

@@ -92,11 +92,50 @@ public sealed class TopicAuditTests
     }
 
     [Fact]
-    public void The_fleet_topics_must_be_co_partitioned_with_each_other()
+    public void By_default_the_fleet_topics_must_have_the_inputs_partition_count()
     {
         var cluster = With(Healthy(), "app-fleet-state-changelog", partitions: 2);
-        Assert.Equal("topics of the fleet stage are not co-partitioned: app-fleet-repartition has 4, app-fleet-state-changelog has 2 partitions; they must be equal",
+        Assert.Equal("topic app-fleet-state-changelog has 2 partitions; it must have exactly 4 (Detector:FleetPartitions is 0: as many as the inputs)",
             Assert.Single(TopicAudit.Problems(Required, cluster, AuditScope.Check)));
+    }
+
+    [Fact]
+    public void While_the_inputs_disagree_the_fleet_topics_that_follow_them_are_not_judged_but_a_configured_count_is()
+    {
+        // Access has 4 (the count a run takes), everything else was made with 2: the inputs' line is the one problem.
+        var cluster = Healthy();
+        foreach (var t in Required.Where(t => t.Name != Options.Topics.Access && t.CoPartitionGroup != DetectorTopology.BreakerGroup)) cluster = With(cluster, t.Name, partitions: 2);
+        Assert.StartsWith("inputs are not co-partitioned: ", Assert.Single(TopicAudit.Problems(Required, cluster, AuditScope.Run)), StringComparison.Ordinal);
+
+        var configured = DetectorTopology.RequiredTopics(Options with { FleetPartitions = 3 });
+        var problems = TopicAudit.Problems(configured, cluster, AuditScope.Run);
+        Assert.Equal(3, problems.Count);
+        Assert.Contains("topic app-fleet-repartition has 2 partitions; it must have exactly 3 (Detector:FleetPartitions is 3)", problems);
+    }
+
+    [Fact]
+    public void With_FleetPartitions_set_the_fleet_topics_take_that_count_and_a_topic_of_another_is_a_problem_naming_the_setting()
+    {
+        var required = DetectorTopology.RequiredTopics(Options with { FleetPartitions = 2 });
+        Assert.Equal([2, 2], required.Where(t => t.CoPartitionGroup == DetectorTopology.FleetGroup).Select(t => t.Partitions));
+        // Nothing else moves: the per-key topics keep the inputs' count.
+        Assert.All(required.Where(t => t.CoPartitionGroup == DetectorTopology.PerKeyGroup), t => Assert.Equal(4, t.Partitions));
+        var made = required.ToDictionary(t => t.Name, t => new ObservedTopic(t.Name, t.Partitions, t.Compacted ? "compact" : "delete"), StringComparer.Ordinal);
+        Assert.Empty(TopicAudit.Problems(required, made, AuditScope.Run));
+
+        // A cluster made before the setting (fleet topics as many as the inputs) is refused at start, in one line per topic.
+        var problems = TopicAudit.Problems(required, Healthy(), AuditScope.Run);
+        Assert.Equal(
+            ["topic app-fleet-repartition has 4 partitions; it must have exactly 2 (Detector:FleetPartitions is 2)",
+             "topic app-fleet-state-changelog has 4 partitions; it must have exactly 2 (Detector:FleetPartitions is 2)"],
+            problems);
+    }
+
+    [Fact]
+    public void FleetPartitions_below_zero_is_a_configuration_error_naming_it()
+    {
+        Assert.Contains("FleetPartitions must be >= 0 (0 = as many as the inputs)", (Options with { FleetPartitions = -1 }).Validate());
+        Assert.DoesNotContain((Options with { FleetPartitions = 0 }).Validate(), e => e.Contains("FleetPartitions", StringComparison.Ordinal));
     }
 
     [Fact]
