@@ -83,14 +83,16 @@ bench-micro: restore
 
 # End to end on the embedded broker: bare consumer vs detector, latency at half load, RSS per 100,000 keys.
 # Sized by BENCH_E2E_EVENTS (1000000), BENCH_E2E_KEYS (50000), BENCH_E2E_PARTITIONS (0 = automatic),
-# BENCH_E2E_THREADS (2), BENCH_E2E_WAIT_MS (10), BENCH_E2E_COMMIT_MS (100), BENCH_E2E_SEED (1), BENCH_E2E_LATENCY_EVENTS (0 = all); table on stdout, JSON in BENCH_E2E_OUT.
+# BENCH_E2E_THREADS (2), BENCH_E2E_WAIT_MS (10), BENCH_E2E_COMMIT_MS (100), BENCH_E2E_SEED (1), BENCH_E2E_LATENCY_EVENTS (0 = all), BENCH_E2E_FLEET_PARTITIONS (8), BENCH_E2E_LINGER_MS (500); table on stdout, JSON in BENCH_E2E_OUT.
 BENCH_E2E_OUT ?= artifacts/bench/e2e.json
-export BENCH_E2E_EVENTS BENCH_E2E_KEYS BENCH_E2E_PARTITIONS BENCH_E2E_THREADS BENCH_E2E_WAIT_MS BENCH_E2E_COMMIT_MS BENCH_E2E_SEED BENCH_E2E_LATENCY_EVENTS
+# glibc malloc arenas, as the Helm chart sets them for the detector (detector.mallocArenaMax); the JSON records it.
+BENCH_E2E_MALLOC_ARENA_MAX ?= 2
+export BENCH_E2E_EVENTS BENCH_E2E_KEYS BENCH_E2E_PARTITIONS BENCH_E2E_THREADS BENCH_E2E_WAIT_MS BENCH_E2E_COMMIT_MS BENCH_E2E_SEED BENCH_E2E_LATENCY_EVENTS BENCH_E2E_FLEET_PARTITIONS BENCH_E2E_LINGER_MS
 E2E := tests/KeyShareDetector.Benchmarks.EndToEnd/bin/$(CONFIG)/net10.0/KeyShareDetector.Benchmarks.EndToEnd
 bench-e2e: restore
 	dotnet build tests/KeyShareDetector.Benchmarks.EndToEnd -c $(CONFIG) --no-restore -nodeReuse:false -v quiet
 	BENCH_COMMAND="make $(or $(MAKECMDGOALS),bench) $(MAKEOVERRIDES)" BENCH_GIT_COMMIT="$$(git rev-parse --short HEAD 2>/dev/null)" \
-	  $(E2E) --out $(BENCH_E2E_OUT)
+	  MALLOC_ARENA_MAX=$(BENCH_E2E_MALLOC_ARENA_MAX) $(E2E) --out $(BENCH_E2E_OUT)
 
 clean:
 	rm -rf artifacts; dotnet clean KeyShareDetector.sln >/dev/null 2>&1 || true

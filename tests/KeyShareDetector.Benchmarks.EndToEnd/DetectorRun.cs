@@ -215,8 +215,9 @@ internal sealed class DetectorRun : IAsyncDisposable
     }
 
     /// <summary>Options for one detector on the bench broker, as `keyshare run` would set them on an embedded broker.</summary>
-    public static DetectorOptions OptionsFor(string bootstrap, string applicationId, TopicNames topics, int partitions, int threads, int waitMs, int commitMs) => new()
+    public static DetectorOptions OptionsFor(string bootstrap, string applicationId, TopicNames topics, int partitions, int fleetPartitions, int threads, int waitMs, int commitMs) => new()
     {
+        FleetPartitions = fleetPartitions,
         CommitIntervalMs = commitMs,
         PollMs = waitMs,
         FetchWaitMaxMs = waitMs,

@@ -57,7 +57,7 @@ internal static class E2eReport
         var d = r.Detector;
         AnsiConsole.MarkupLine($"[bold]keyshare end-to-end bench[/]  {Markup.Escape(command)}");
         AnsiConsole.MarkupLine(Markup.Escape($"{Environment.ProcessorCount} cores, {Machine.CpuModel()}, {Machine.MemoryTotal()}; load average {r.LoadAverageStart} at start, {r.LoadAverageEnd} at end"));
-        AnsiConsole.MarkupLine(Markup.Escape($"{r.Log.DistinctKeys:N0} keys, {r.Log.EventCount:N0} events ({r.Log.Records.GetValueOrDefault(SimTopic.Access):N0} access, {r.Log.Records.GetValueOrDefault(SimTopic.Orders):N0} orders) + {r.Log.Records.GetValueOrDefault(SimTopic.Registry):N0} registry + {r.Log.Records.GetValueOrDefault(SimTopic.Lifecycle):N0} lifecycle records over {r.Scenario.DurationMs / 60_000.0:F1} min of event time; {r.Partitions} partitions per topic; {r.Settings.Threads} stream thread(s), exactly-once, fetch wait and poll {r.Settings.WaitMs} ms, commit every {r.Settings.CommitMs} ms"));
+        AnsiConsole.MarkupLine(Markup.Escape($"{r.Log.DistinctKeys:N0} keys, {r.Log.EventCount:N0} events ({r.Log.Records.GetValueOrDefault(SimTopic.Access):N0} access, {r.Log.Records.GetValueOrDefault(SimTopic.Orders):N0} orders) + {r.Log.Records.GetValueOrDefault(SimTopic.Registry):N0} registry + {r.Log.Records.GetValueOrDefault(SimTopic.Lifecycle):N0} lifecycle records over {r.Scenario.DurationMs / 60_000.0:F1} min of event time; {r.Partitions} partitions per topic ({(r.Settings.FleetPartitions > 0 ? r.Settings.FleetPartitions : r.Partitions)} for the fleet stage); {r.Settings.Threads} stream thread(s), exactly-once, fetch wait and poll {r.Settings.WaitMs} ms, commit every {r.Settings.CommitMs} ms; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "unset (glibc default)"}"));
 
         var t = new Table().AddColumns("phase", "measure", "value");
         t.AddRow("preload", "records appended (producer, idempotent)", $"{r.Preload.Records:N0} in {r.Preload.Seconds:F1} s ({r.Preload.Records / r.Preload.Seconds:N0}/s)");
@@ -125,7 +125,7 @@ internal static class E2eReport
                 ["git_commit"] = Environment.GetEnvironmentVariable("BENCH_GIT_COMMIT"),
                 ["settings"] = new JsonObject
                 {
-                    ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["stream_threads"] = r.Settings.Threads, ["fetch_wait_and_poll_ms"] = r.Settings.WaitMs, ["commit_interval_ms"] = r.Settings.CommitMs,
+                    ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["fleet_partitions"] = r.Settings.FleetPartitions > 0 ? r.Settings.FleetPartitions : r.Partitions, ["malloc_arena_max"] = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"), ["stream_threads"] = r.Settings.Threads, ["fetch_wait_and_poll_ms"] = r.Settings.WaitMs, ["commit_interval_ms"] = r.Settings.CommitMs,
                     ["seed"] = r.Settings.Seed, ["load"] = r.Settings.Load, ["load_producer_linger_ms"] = r.Settings.LingerMs, ["exactly_once"] = true, ["wire_format_out"] = "json", ["policy"] = "built-in default",
                 },
             },

@@ -137,10 +137,10 @@ internal static class Harness
         long biggest = Partitioning.Largest(log, partitions);
         using var broker = BrokerProcess.Start();
         string id = Guid.NewGuid().ToString("N")[..8];
-        var throughputOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-" + id, new TopicNames(), partitions, settings.Threads, settings.WaitMs, settings.CommitMs);
+        var throughputOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-" + id, new TopicNames(), partitions, settings.FleetPartitions, settings.Threads, settings.WaitMs, settings.CommitMs);
         var throughputTopics = DetectorRun.Topics(throughputOptions);
         broker.CreateTopics(throughputTopics);
-        say($"broker pid {broker.Pid} at {broker.BootstrapServers}; {throughputTopics.Count} topics, {partitions} partitions each (fullest input partition {biggest / 1048576.0:F1} MB of the broker's 5 MB)");
+        say($"broker pid {broker.Pid} at {broker.BootstrapServers}; {throughputTopics.Count} topics, {partitions} partitions each but the fleet stage's {throughputOptions.FleetPartitionCount} (fullest input partition {biggest / 1048576.0:F1} MB of the broker's 5 MB)");
 
         var preload = LoadPhases.Preload(broker.BootstrapServers, log, throughputOptions.Topics, partitions, say);
         say($"preloaded {preload.Records:N0} records in {preload.Seconds:F1} s; nothing dropped: {preload.NothingDropped}");
@@ -178,7 +178,7 @@ internal static class Harness
         // 4. Half load, event time rebased to now, a fresh detector on fresh topics.
         // Half of the steady rate (from the first record read to the last command), the start-up left out.
         double rate = settings.Load * log.EventCount / detector.SecondsFromFirstRecord;
-        var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), partitions, settings.Threads, settings.WaitMs, settings.CommitMs);
+        var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), partitions, settings.FleetPartitions, settings.Threads, settings.WaitMs, settings.CommitMs);
         broker.CreateTopics(DetectorRun.Topics(latencyOptions));
         long shift = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - log.Ts(0);
         var rebased = log.Shifted(shift, settings.LatencyEvents > 0 ? settings.LatencyEvents : int.MaxValue);
