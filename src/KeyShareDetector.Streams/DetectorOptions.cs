@@ -74,6 +74,12 @@ public sealed record DetectorOptions
     /// threads behind (a consumer close can hang in librdkafka; see DetectorService.DisposeAsync).
     /// </summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How long a stream task may go without its thread coming round to it before the instance counts as stalled
+    /// (/healthz fails, so that it is restarted): see <see cref="Observability.TaskLiveness"/>. Above the longest a
+    /// healthy thread spends in one commit or one batch (a transaction commit is bounded by Streamiz's 10 s timeout).
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Dead letters from one topic within one minute (per task) that raise a warning alert; 0 turns it off.</summary>
     public long DeadLetterAlertPerMinute { get; init; } = 100;
     /// <summary>
@@ -123,6 +129,7 @@ public sealed record DetectorOptions
         if (MaxPollRecords < 1) errors.Add("MaxPollRecords must be >= 1");
         if (MaxTaskIdleMs < 0) errors.Add("MaxTaskIdleMs must be >= 0");
         if (CloseTimeout <= TimeSpan.Zero) errors.Add("CloseTimeout must be > 0");
+        if (StallTimeout < TimeSpan.FromSeconds(5)) errors.Add("StallTimeout must be at least 5 s (tasks beat once a second)");
         if (DeadLetterAlertPerMinute < 0) errors.Add("DeadLetterAlertPerMinute must be >= 0");
         foreach (var (key, value) in StreamSettings)
         {

@@ -53,6 +53,12 @@ public sealed class DetectorService : IAsyncDisposable
     /// <summary>Why the stream stopped, when it did (type and message of the error that stopped it).</summary>
     public string? LastError => _lastError;
 
+    /// <summary>
+    /// A stream task whose thread has not come round to it for longer than <see cref="DetectorOptions.StallTimeout"/>
+    /// (a thread blocked in a call while the stream still reports RUNNING); null while every task's thread comes round.
+    /// </summary>
+    public Observability.TaskStall? Stall => Metrics.Liveness.Stalled(_options.StallTimeout);
+
     /// <summary>True once a stream thread died (the instance no longer detects).</summary>
     public bool Failed => Volatile.Read(ref _failureReported) == 1;
 

@@ -87,6 +87,7 @@ internal static class RunCommand
             ExactlyOnce = settings.Detector.ExactlyOnce,
             CommitIntervalMs = settings.Detector.CommitIntervalMs,
             PollMs = settings.Detector.PollMs,
+            StallTimeout = TimeSpan.FromSeconds(settings.Detector.StallTimeoutSeconds),
             FetchWaitMaxMs = settings.Detector.FetchWaitMaxMs == 0 ? null : settings.Detector.FetchWaitMaxMs,
             SessionTimeoutMs = settings.Detector.SessionTimeoutMs > 0 ? settings.Detector.SessionTimeoutMs : null,
             WatchPolicyTopic = settings.Policy.WatchTopic,
@@ -111,7 +112,7 @@ internal static class RunCommand
 
         await using var app = builder.Build();
         var host = app.Services.GetRequiredService<DetectorHostedService>();
-        app.MapGet("/healthz", () => host.Alive ? Results.Text("ok\n") : Results.Text("stream thread failed\n", statusCode: 503));
+        app.MapGet("/healthz", () => host.Problem is { } problem ? Results.Text(problem + "\n", statusCode: 503) : Results.Text("ok\n"));
         app.MapGet("/readyz", () => host.Ready ? Results.Text("ready\n") : Results.Text("not ready\n", statusCode: 503));
         app.MapGet("/metrics", async (HttpContext http, DetectorMetricsExporter exporter) =>
         {

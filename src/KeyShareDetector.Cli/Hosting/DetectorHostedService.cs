@@ -15,7 +15,24 @@ public sealed partial class DetectorHostedService(DetectorOptions options, Polic
     /// <summary>The running detector, once started.</summary>
     public DetectorService? Service { get; private set; }
 
-    public bool Alive => Service is null ? !(_starting?.IsFaulted ?? false) : !Service.Failed;
+    private int _stallLogged;
+
+    /// <summary>Why this instance no longer detects (null while it does, or is still starting): /healthz's answer.</summary>
+    public string? Problem
+    {
+        get
+        {
+            if (Service is null) return _starting?.IsFaulted ?? false ? "the detector failed to start" : null;
+            if (Service.Failed) return "stream thread failed";
+            if (Service.Stall is not { } stall)
+            {
+                Interlocked.Exchange(ref _stallLogged, 0);
+                return null;
+            }
+            if (Interlocked.Exchange(ref _stallLogged, 1) == 0) LogStalled(_log, stall.ToString());
+            return "stream thread stalled: " + stall;
+        }
+    }
 
     public bool Ready => Service?.IsRunning ?? false;
 
@@ -58,6 +75,9 @@ public sealed partial class DetectorHostedService(DetectorOptions options, Polic
 
     [LoggerMessage(Level = LogLevel.Error, Message = "detector failed to start: {Reason}")]
     private static partial void LogStartFailed(ILogger log, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "stream thread stalled: {Stall}; /healthz fails until it comes round (restart the process)")]
+    private static partial void LogStalled(ILogger log, string stall);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "detector stopped cleanly")]
     private static partial void LogStopped(ILogger log);

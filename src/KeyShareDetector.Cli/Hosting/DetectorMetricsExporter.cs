@@ -36,6 +36,8 @@ public sealed class DetectorMetricsExporter
         var policies = factory.CreateCounter("keyshare_policy_versions_applied_total", "Policy versions taken from the policy topic.");
         var running = factory.CreateGauge("keyshare_stream_running", "1 while every stream thread is alive and the stream is RUNNING.");
         var failed = factory.CreateGauge("keyshare_stream_failed", "1 once a stream thread died.");
+        var stalled = factory.CreateGauge("keyshare_stream_stalled_seconds",
+            "Longest a stream task has gone without its thread coming round, once past Detector:StallTimeoutSeconds (0 otherwise; /healthz fails meanwhile).");
         var lag = factory.CreateGauge("keyshare_consumer_lag_records",
             "Records between this instance's consumer position and the high watermark, per topic partition it is assigned (inputs and internal topics).",
             "topic", "partition");
@@ -45,6 +47,7 @@ public sealed class DetectorMetricsExporter
             running.Set(host.Ready ? 1 : 0);
             if (host.Service is not { } s) return;
             failed.Set(s.Failed ? 1 : 0);
+            stalled.Set(s.Stall?.Silent.TotalSeconds ?? 0);
             var m = s.Metrics;
             foreach (var (topic, n) in m.RecordsByTopic) recordsIn.WithLabels(topic).IncTo(n);
             foreach (var (code, n) in m.DeadLettersByCode) deadLetters.WithLabels(code).IncTo(n);

@@ -43,6 +43,8 @@ public sealed class DetectorSettings
     public int FetchWaitMaxMs { get; set; }
     /// <summary>Consumer group session timeout; 0 = librdkafka's default (45 s). How long a crashed instance keeps its partitions.</summary>
     public int SessionTimeoutMs { get; set; }
+    /// <summary>Seconds a stream task may go without its thread coming round before /healthz fails (DetectorOptions.StallTimeout).</summary>
+    public int StallTimeoutSeconds { get; set; } = 60;
     public string WireFormat { get; set; } = "Json";
     public int RocksDbMemoryMb { get; set; } = 256;
 }
@@ -146,6 +148,7 @@ public sealed class RunConfiguration
             if (path is not null && !File.Exists(path)) e.Add($"{name}: file '{path}' does not exist");
         }
         if (Detector.InputPartitions < 0) e.Add("Detector:InputPartitions must be >= 0");
+        if (Detector.StallTimeoutSeconds < 5) e.Add("Detector:StallTimeoutSeconds must be at least 5 (tasks beat once a second)");
         if (Detector.FleetPartitions < 0) e.Add("Detector:FleetPartitions must be >= 0 (0 = as many as the inputs)");
         if (Detector.ReplicationFactor < 1) e.Add("Detector:ReplicationFactor must be >= 1");
         return e;

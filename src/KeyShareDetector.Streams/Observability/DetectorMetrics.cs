@@ -42,6 +42,9 @@ public sealed class DetectorMetrics(TimeProvider? time = null)
     public static readonly double[] AgeBounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>Whether every stream task's thread still comes round (see <see cref="TaskLiveness"/>).</summary>
+    public TaskLiveness Liveness { get; } = new(time ?? TimeProvider.System);
     private readonly LatencyHistogram[] _stages = Enum.GetValues<Stage>().Select(_ => new LatencyHistogram(StageBounds)).ToArray();
     private readonly LatencyHistogram[] _ages = Enum.GetValues<AgePoint>().Select(_ => new LatencyHistogram(AgeBounds)).ToArray();
 

@@ -20,6 +20,7 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
 
     private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
+    private string? _task;
     private readonly bool _skipRedelivered;
     private IKeyValueStore<string, byte[]>? _store;
 
@@ -44,6 +45,7 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(DetectorOptions.BreakerStore);
+        _task = _metrics.Liveness.Watch(context);
     }
 
     public Record<string, BreakerOutput> Process(Record<string, EnforcementCommand> record)
@@ -117,5 +119,6 @@ public sealed class BreakerTransformer : ITransformer<string, EnforcementCommand
 
     public void Close()
     {
+        if (_task is not null) _metrics.Liveness.Forget(_task);
     }
 }

@@ -24,6 +24,7 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
 
     private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
+    private string? _task;
     private readonly bool _skipRedelivered;
     private IKeyValueStore<string, byte[]>? _store;
 
@@ -48,6 +49,7 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
     {
         ArgumentNullException.ThrowIfNull(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(DetectorOptions.FleetStore);
+        _task = _metrics.Liveness.Watch(context);
         context.Schedule(TimeSpan.FromMilliseconds(SweepIntervalMs), PunctuationType.STREAM_TIME, Sweep);
     }
 
@@ -116,6 +118,7 @@ public sealed class FleetTransformer : ITransformer<string, FleetObservation, st
 
     public void Close()
     {
+        if (_task is not null) _metrics.Liveness.Forget(_task);
     }
 
     /// <summary>Binary form of an observation on the fleet repartition topic.</summary>

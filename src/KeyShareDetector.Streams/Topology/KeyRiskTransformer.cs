@@ -14,6 +14,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
 {
     private readonly LivePolicy _policy;
     private readonly DetectorMetrics _metrics;
+    private string? _task;
     private readonly bool _skipRedelivered;
     private IKeyValueStore<string, byte[]>? _store;
     private ProcessorContext<string, DetectorOutput>? _context;
@@ -42,6 +43,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
         ArgumentNullException.ThrowIfNull(context);
         _context = context;
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(DetectorOptions.KeyStateStore);
+        _task = _metrics.Liveness.Watch(context);
     }
 
     public Record<string, DetectorOutput> Process(Record<string, KeyInput> record)
@@ -124,5 +126,6 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
 
     public void Close()
     {
+        if (_task is not null) _metrics.Liveness.Forget(_task);
     }
 }

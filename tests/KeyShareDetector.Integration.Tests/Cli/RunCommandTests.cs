@@ -83,6 +83,14 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stall_timeout_under_5_s_fails_at_start_with_one_line_naming_it()
+    {
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:StallTimeoutSeconds=2"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("configuration error: Detector:StallTimeoutSeconds must be at least 5 (tasks beat once a second)", Assert.Single(stderr.Trim().Split('\n')));
+    }
+
+    [Fact]
     public async Task A_negative_fleet_partition_count_fails_at_start_with_one_line_naming_it()
     {
         var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:FleetPartitions=-1"]);
@@ -168,6 +176,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, RunProcess.Value(metrics, "keyshare_event_age_seconds_bucket{point=\"parse\",le=\"3600\"}"));
         Assert.Equal(3, RunProcess.Value(metrics, "keyshare_event_age_seconds_bucket{point=\"parse\",le=\"+Inf\"}"));
         Assert.Equal(1, RunProcess.Value(metrics, "keyshare_state_store_entries{store=\"key-risk-state\"}"));
+        // Every task's thread comes round: not stalled, and alive.
+        Assert.Equal(0, RunProcess.Value(metrics, "keyshare_stream_stalled_seconds"));
+        Assert.Equal(200, run.Status("/healthz"));
 
         Assert.Equal(0, await run.TerminateAsync(TimeSpan.FromSeconds(30)));
     }
