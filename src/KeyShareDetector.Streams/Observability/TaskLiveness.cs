@@ -16,7 +16,9 @@ public sealed record TaskStall(string TaskId, TimeSpan Silent)
 /// records came in. A thread blocked inside a call (librdkafka's send_offsets_to_transaction can ignore its timeout
 /// while the group coordinator is down: confluentinc/librdkafka#5456) stops beating while the stream still reports
 /// RUNNING; <see cref="Stalled"/> tells, and /healthz fails so that the process is restarted (exactly-once makes a
-/// restart safe). A task counts from its first beat (not while it restores) until it is closed or suspended.
+/// restart safe). A task counts from its first beat until it is suspended or closed. The beats are scheduled on
+/// Streamiz's wall clock and timed here on a monotonic one: a wall clock stepped back by more than the limit (a VM
+/// resumed, NTP) delays the beats and fails /healthz once, which costs a restart, not a wrong decision.
 /// </summary>
 public sealed class TaskLiveness(TimeProvider time)
 {

@@ -37,13 +37,18 @@ public static class TopicAudit
             problems.Add($"topic {spec.Name} is missing (keyshare topics create makes it: {Shape(spec)})");
         }
 
-        bool inputsAgree = required.Where(s => s.Role == TopicRole.Input && observed.ContainsKey(s.Name)).Select(s => observed[s.Name].Partitions).Distinct().Count() <= 1;
+        // A count that follows the inputs is judged against the inputs as they are (not as configured), and not at all
+        // while they disagree among themselves: that is then the one problem to fix.
+        var inputCounts = required.Where(s => s.Role == TopicRole.Input && observed.ContainsKey(s.Name)).Select(s => observed[s.Name].Partitions).Distinct().ToList();
         foreach (var group in required.Where(s => s.CoPartitionGroup is not null).GroupBy(s => s.CoPartitionGroup!, StringComparer.Ordinal))
         {
             var present = group.Where(s => observed.ContainsKey(s.Name)).Select(s => (Spec: s, observed[s.Name].Partitions)).ToList();
-            foreach (var (spec, partitions) in present.Where(x => x.Spec.FixedPartitions && x.Partitions != x.Spec.Partitions && (inputsAgree || !x.Spec.FollowsInputs)))
+            foreach (var (spec, partitions) in present.Where(x => x.Spec.FixedPartitions))
             {
-                problems.Add($"topic {spec.Name} has {partitions} partitions; it must have exactly {spec.Partitions} ({spec.FixedBy ?? "its stage sees every record in order"})");
+                if (spec.FollowsInputs && inputCounts.Count > 1) continue;
+                int expected = spec.FollowsInputs && inputCounts.Count == 1 ? inputCounts[0] : spec.Partitions;
+                if (partitions == expected) continue;
+                problems.Add($"topic {spec.Name} has {partitions} partitions; it must have exactly {expected} ({spec.FixedBy ?? "its stage sees every record in order"})");
             }
             var inputs = present.Where(x => x.Spec.Role == TopicRole.Input).ToList();
             if (inputs.Select(x => x.Partitions).Distinct().Count() > 1)

@@ -33,7 +33,10 @@ public sealed record TopicSpec(string Name, int Partitions, short ReplicationFac
     /// <summary>Why a fixed count is what it is, for the audit's line; null: the stage sees every record in order.</summary>
     public string? FixedBy { get; init; }
 
-    /// <summary>The fixed count is the inputs' count: not judged while the inputs disagree among themselves (that is the one problem then).</summary>
+    /// <summary>
+    /// The fixed count is the inputs' count: judged against the inputs' observed count when they agree, and not at all
+    /// while they disagree among themselves (that is the one problem then).
+    /// </summary>
     public bool FollowsInputs { get; init; }
 
     /// <summary>

@@ -114,6 +114,18 @@ public sealed class TopicAuditTests
     }
 
     [Fact]
+    public void Fleet_topics_that_follow_the_inputs_are_judged_against_the_inputs_as_they_are_not_as_configured()
+    {
+        // The run was told 4 but the cluster's inputs (and fleet topics) all have 6: no fleet line, whatever the setting says
+        // (RunCommand reports the InputPartitions mismatch itself).
+        var six = Required.ToDictionary(t => t.Name, t => new ObservedTopic(t.Name, t.CoPartitionGroup == DetectorTopology.BreakerGroup ? 1 : 6, t.Compacted ? "compact" : "delete"), StringComparer.Ordinal);
+        Assert.DoesNotContain(TopicAudit.Problems(Required, six, AuditScope.Run), p => p.Contains("fleet", StringComparison.Ordinal));
+        var fleetOff = With(six, "app-fleet-repartition", partitions: 4);
+        Assert.Equal("topic app-fleet-repartition has 4 partitions; it must have exactly 6 (Detector:FleetPartitions is 0: as many as the inputs)",
+            Assert.Single(TopicAudit.Problems(Required, fleetOff, AuditScope.Run), p => p.Contains("fleet", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void With_FleetPartitions_set_the_fleet_topics_take_that_count_and_a_topic_of_another_is_a_problem_naming_the_setting()
     {
         var required = DetectorTopology.RequiredTopics(Options with { FleetPartitions = 2 });
