@@ -9,8 +9,11 @@ public sealed class TopicAuditTests
     private static readonly IReadOnlyList<TopicSpec> Required = DetectorTopology.RequiredTopics(Options);
 
     /// <summary>A cluster holding exactly the required topics, as `topics create` would make them.</summary>
-    private static Dictionary<string, ObservedTopic> Healthy() =>
-        Required.ToDictionary(t => t.Name, t => new ObservedTopic(t.Name, t.Partitions, t.Compacted ? "compact" : "delete"), StringComparer.Ordinal);
+    private static Dictionary<string, ObservedTopic> Healthy() => Made(Required);
+
+    /// <summary>A cluster holding <paramref name="specs"/> as `topics create` would make them, or with <paramref name="partitions"/> each.</summary>
+    private static Dictionary<string, ObservedTopic> Made(IEnumerable<TopicSpec> specs, Func<TopicSpec, int>? partitions = null) =>
+        specs.ToDictionary(t => t.Name, t => new ObservedTopic(t.Name, partitions?.Invoke(t) ?? t.Partitions, t.Compacted ? "compact" : "delete"), StringComparer.Ordinal);
 
     private static Dictionary<string, ObservedTopic> With(Dictionary<string, ObservedTopic> cluster, string name, int? partitions = null, string? policy = "keep")
     {
@@ -118,7 +121,7 @@ public sealed class TopicAuditTests
     {
         // The run was told 4 but the cluster's inputs (and fleet topics) all have 6: no fleet line, whatever the setting says
         // (RunCommand reports the InputPartitions mismatch itself).
-        var six = Required.ToDictionary(t => t.Name, t => new ObservedTopic(t.Name, t.CoPartitionGroup == DetectorTopology.BreakerGroup ? 1 : 6, t.Compacted ? "compact" : "delete"), StringComparer.Ordinal);
+        var six = Made(Required, t => t.CoPartitionGroup == DetectorTopology.BreakerGroup ? 1 : 6);
         Assert.DoesNotContain(TopicAudit.Problems(Required, six, AuditScope.Run), p => p.Contains("fleet", StringComparison.Ordinal));
         var fleetOff = With(six, "app-fleet-repartition", partitions: 4);
         Assert.Equal("topic app-fleet-repartition has 4 partitions; it must have exactly 6 (Detector:FleetPartitions is 0: as many as the inputs)",
@@ -132,8 +135,7 @@ public sealed class TopicAuditTests
         Assert.Equal([2, 2], required.Where(t => t.CoPartitionGroup == DetectorTopology.FleetGroup).Select(t => t.Partitions));
         // Nothing else moves: the per-key topics keep the inputs' count.
         Assert.All(required.Where(t => t.CoPartitionGroup == DetectorTopology.PerKeyGroup), t => Assert.Equal(4, t.Partitions));
-        var made = required.ToDictionary(t => t.Name, t => new ObservedTopic(t.Name, t.Partitions, t.Compacted ? "compact" : "delete"), StringComparer.Ordinal);
-        Assert.Empty(TopicAudit.Problems(required, made, AuditScope.Run));
+        Assert.Empty(TopicAudit.Problems(required, Made(required), AuditScope.Run));
 
         // A cluster made before the setting (fleet topics as many as the inputs) is refused at start, in one line per topic.
         var problems = TopicAudit.Problems(required, Healthy(), AuditScope.Run);
