@@ -5,6 +5,7 @@ using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams.Observability;
 using KeyShareDetector.Streams.Policy;
+using KeyShareDetector.Streams.Tests.Topology;
 using KeyShareDetector.Streams.Topology;
 using Microsoft.Extensions.Time.Testing;
 using Streamiz.Kafka.Net;
@@ -47,14 +48,7 @@ public sealed class DetectorMetricsTests
         var options = new DetectorOptions { BootstrapServers = "unused:9092", ApplicationId = "metrics-test" };
         var signer = new CommandSigner("test-key", Encoding.UTF8.GetBytes("metrics-test-secret-123456"));
         var topology = DetectorTopology.Build(options, new LivePolicy(PolicyBook.Single(DetectionPolicy.Default, signer)), metrics, WireCodecs.Create());
-        var config = new StreamConfig<StringSerDes, ByteArraySerDes>
-        {
-            ApplicationId = options.ApplicationId,
-            BootstrapServers = options.BootstrapServers,
-            DefaultTimestampExtractor = new RecordTimestampExtractor(),
-            Logger = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-        };
-        using var driver = new TopologyTestDriver(topology, config);
+        using var driver = TestDrivers.For(topology, options);
         var access = driver.CreateInputTopic<byte[], byte[]>(options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
         var commands = driver.CreateOutputTopic<string, byte[]>(options.Topics.Enforcement, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
         string[] ips = ["81.2.69.10", "203.0.113.7", "198.51.100.23"];

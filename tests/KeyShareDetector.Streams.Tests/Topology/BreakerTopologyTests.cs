@@ -54,13 +54,7 @@ public sealed class BreakerTopologyTests : IDisposable
             CrossAccount = new CrossAccountRule { MinAccountsPerIp = 0, MinAccountsPerPrefix = 0, MinAccountsPerFingerprint = 0 },
         };
         var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(policy, _signer, new TwoCountries())), _metrics, WireCodecs.Create());
-        _driver = new TopologyTestDriver(topology, new StreamConfig<StringSerDes, ByteArraySerDes>
-        {
-            ApplicationId = _options.ApplicationId,
-            BootstrapServers = _options.BootstrapServers,
-            DefaultTimestampExtractor = new RecordTimestampExtractor(),
-            Logger = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-        });
+        _driver = TestDrivers.For(topology, _options);
         _access = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
         _registry = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Registry, new ByteArraySerDes(), new ByteArraySerDes());
         _commands = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Enforcement, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());

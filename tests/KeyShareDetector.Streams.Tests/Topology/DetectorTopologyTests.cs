@@ -32,14 +32,7 @@ public sealed class DetectorTopologyTests : IDisposable
     public DetectorTopologyTests()
     {
         var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(DetectionPolicy.Default, _signer)), _metrics, WireCodecs.Create());
-        var config = new StreamConfig<StringSerDes, ByteArraySerDes>
-        {
-            ApplicationId = _options.ApplicationId,
-            BootstrapServers = _options.BootstrapServers,
-            DefaultTimestampExtractor = new RecordTimestampExtractor(),
-            Logger = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-        };
-        _driver = new TopologyTestDriver(topology, config);
+        _driver = TestDrivers.For(topology, _options);
         _access = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
         _commands = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Enforcement, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
         _dlq = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.DeadLetters, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());

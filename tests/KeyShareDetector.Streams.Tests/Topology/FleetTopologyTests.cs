@@ -26,13 +26,7 @@ public sealed class FleetTopologyTests : IDisposable
     {
         var signer = new CommandSigner("test-key", Encoding.UTF8.GetBytes("fleet-test-secret-12345678"));
         var topology = DetectorTopology.Build(_options, new LivePolicy(PolicyBook.Single(DetectionPolicy.Default, signer, new Networks())), new DetectorMetrics(), WireCodecs.Create());
-        _driver = new TopologyTestDriver(topology, new StreamConfig<StringSerDes, ByteArraySerDes>
-        {
-            ApplicationId = _options.ApplicationId,
-            BootstrapServers = _options.BootstrapServers,
-            DefaultTimestampExtractor = new RecordTimestampExtractor(),
-            Logger = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-        });
+        _driver = TestDrivers.For(topology, _options);
         _access = _driver.CreateInputTopic<byte[], byte[]>(_options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
         _features = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Features, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
         _alerts = _driver.CreateOutputTopic<string, byte[]>(_options.Topics.Alerts, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
