@@ -45,10 +45,8 @@ public sealed class DetectorMetricsTests
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0 + 60_000));
         var metrics = new DetectorMetrics(clock);
-        var options = new DetectorOptions { BootstrapServers = "unused:9092", ApplicationId = "metrics-test" };
-        var signer = new CommandSigner("test-key", Encoding.UTF8.GetBytes("metrics-test-secret-123456"));
-        var topology = DetectorTopology.Build(options, new LivePolicy(PolicyBook.Single(DetectionPolicy.Default, signer)), metrics, WireCodecs.Create());
-        using var driver = TestDrivers.For(topology, options);
+        var (driver, options) = TestDrivers.DefaultPolicy(metrics, "metrics-test");
+        using var _ = driver;
         var access = driver.CreateInputTopic<byte[], byte[]>(options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
         var commands = driver.CreateOutputTopic<string, byte[]>(options.Topics.Enforcement, TimeSpan.FromSeconds(1), new StringSerDes(), new ByteArraySerDes());
         string[] ips = ["81.2.69.10", "203.0.113.7", "198.51.100.23"];

@@ -1,15 +1,9 @@
 using System.Text;
 using KeyShareDetector.Contracts;
 using KeyShareDetector.Contracts.Wire;
-using KeyShareDetector.Detection.Enforcement;
-using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Streams.Observability;
-using KeyShareDetector.Streams.Policy;
 using KeyShareDetector.Streams.Tests.Topology;
-using KeyShareDetector.Streams.Topology;
 using Microsoft.Extensions.Time.Testing;
-using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.Mock;
 using Streamiz.Kafka.Net.SerDes;
 
 namespace KeyShareDetector.Streams.Tests.Observability;
@@ -67,10 +61,8 @@ public sealed class TaskLivenessTests
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_767_225_600_000));
         var metrics = new DetectorMetrics(clock);
-        var options = new DetectorOptions { BootstrapServers = "unused:9092", ApplicationId = "liveness-test" };
-        var signer = new CommandSigner("test-key", Encoding.UTF8.GetBytes("liveness-test-secret-123456"));
-        var topology = DetectorTopology.Build(options, new LivePolicy(PolicyBook.Single(DetectionPolicy.Default, signer)), metrics, WireCodecs.Create());
-        using var driver = TestDrivers.For(topology, options);
+        var (driver, options) = TestDrivers.DefaultPolicy(metrics, "liveness-test");
+        using var _ = driver;
         var access = driver.CreateInputTopic<byte[], byte[]>(options.Topics.Access, new ByteArraySerDes(), new ByteArraySerDes());
         var e = new AccessEvent { EventId = "l-1", Ts = 1_767_225_600_000, ApiKeyId = "k1", AccountId = "a1", Ip = "81.2.69.10", UserAgent = "ua", Endpoint = "/v1/orders" };
         access.PipeInput(Encoding.UTF8.GetBytes("k1"), ContractCodecs.Access.SerializeJson(e), DateTime.UnixEpoch.AddMilliseconds(e.Ts));
