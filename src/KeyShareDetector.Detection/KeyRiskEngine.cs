@@ -99,7 +99,7 @@ public sealed class KeyRiskEngine
         state.Fingerprints.OnAccess(ctx, Policy.FingerprintDiversity, findings);
         PermissionProbe.OnAccess(ctx, state.Registry, state.Unregistered.RegisteredCountry, Policy.NewCountryNetwork.HomeCountries, Policy.PermissionProbe, findings);
         // Spoofing findings wait out their grace period; any record of the key moves its stream time on.
-        state.Spoofing.AdvanceTo(streamTime, Policy.Spoofing, findings);
+        state.AdvanceSpoofing(streamTime, Policy.Spoofing, findings);
         var observations = Observe(state, ctx, findings);
         return Decide(state, e.Ts, findings) with { Observations = observations };
     }
@@ -389,7 +389,7 @@ public sealed class KeyRiskEngine
         if (d.Networks.Overflowed) caps.Add("networks");
         if (state.Sessions.Overflowed) caps.Add("sessions");
         if (state.Fingerprints.Overflowed) caps.Add("fingerprints");
-        var spoof = state.Spoofing.Snapshot(Policy.Spoofing);
+        var spoof = state.SpoofingFiguresFor(Policy.Spoofing);
         if (spoof.CapExceeded) caps.Add("orders");
         return new FeatureSnapshot
         {

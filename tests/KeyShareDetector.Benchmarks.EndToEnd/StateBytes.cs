@@ -75,7 +75,7 @@ internal static class StateBytes
         }
 
         Console.WriteLine($"{states.Count:N0} keys, {scenario.Records.Count:N0} records (seed {seed}); bytes of each key's final state");
-        foreach (byte format in new byte[] { 7, KeyRiskStateCodec.CurrentFormat })
+        foreach (byte format in new byte[] { 7, 8, KeyRiskStateCodec.CurrentFormat })
         {
             var totals = new List<int>(states.Count);
             var parts = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -100,7 +100,7 @@ internal static class StateBytes
         // What a record pays for the codec: decode the stored bytes, encode them again (the transformer's round trip).
         var all = states.Values.ToList();
         var scratch = new MemoryStream(8192);
-        foreach (var (name, encode) in Order(new (string, Func<KeyRiskState, byte[]>)[] { ("format 7", KeyRiskStateCodec.EncodeV7), ("format 8", s => KeyRiskStateCodec.Encode(s, scratch)) }))
+        foreach (var (name, encode) in Order(new (string, Func<KeyRiskState, byte[]>)[] { ("format 7", KeyRiskStateCodec.EncodeV7), ("format 8", KeyRiskStateCodec.EncodeV8), ($"format {KeyRiskStateCodec.CurrentFormat}", s => KeyRiskStateCodec.Encode(s, scratch)) }))
         {
             var encoded = all.Select(encode).ToList();
             // The fastest of 7 passes (the first warms up): this machine is shared, the minimum is the code's own cost.

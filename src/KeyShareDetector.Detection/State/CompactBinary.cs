@@ -226,26 +226,17 @@ public sealed class CompactBinaryWriter : BinaryWriter
             return;
         }
         index = _strings.Count - 1;
-        Span<byte> ip = stackalloc byte[4];
-        if (TryPackIpv4(value, ip))
+        // Straight into the buffer: a zeroed stack buffer per string (C# clears stackalloc) cost more than the copy.
+        var ip = Reserve(5);
+        if (TryPackIpv4(value, ip[1..]))
         {
-            WriteVarint(2);
-            Put(ip);
+            ip[0] = 2;
+            _position += 5;
             return;
         }
-        if (value.Length <= 128)
-        {
-            Span<byte> bytes = stackalloc byte[384];
-            int length = Encoding.UTF8.GetBytes(value, bytes);
-            WriteVarint((ulong)length << 2);
-            Put(bytes[..length]);
-        }
-        else
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(value);
-            WriteVarint((ulong)bytes.Length << 2);
-            Put(bytes);
-        }
+        int length = Encoding.UTF8.GetByteCount(value);
+        WriteVarint((ulong)length << 2);
+        _position += Encoding.UTF8.GetBytes(value, Reserve(length));
     }
 
     private void WriteVarint(ulong value)
@@ -346,6 +337,24 @@ public sealed class CompactBinaryReader : BinaryReader
         byte[] bytes = _data.AsSpan(_position, n).ToArray();
         _position += n;
         return bytes;
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> bytes as a view of the array read from (no copy; a copy when reading a stream).
+    /// </summary>
+    public ArraySegment<byte> ReadSegment(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (_data is null)
+        {
+            byte[] copy = ReadBytes(count);
+            if (copy.Length != count) throw new EndOfStreamException();
+            return copy;
+        }
+        if (_end - _position < count) throw new EndOfStreamException();
+        var segment = new ArraySegment<byte>(_data, _position, count);
+        _position += count;
+        return segment;
     }
 
     public override int Read(Span<byte> buffer)
@@ -469,12 +478,19 @@ public sealed class CompactBinaryReader : BinaryReader
                 if (v != 2) throw new InvalidDataException($"compact string tag {v} is not 2");
                 Span<byte> ip = stackalloc byte[4];
                 ReadExactly(ip);
-                s = FormatIpv4(ip);
+                s = FormatIpv4(BinaryPrimitives.ReadUInt32BigEndian(ip));
                 break;
             case 0:
                 ulong length = v >> 2;
                 if (length > int.MaxValue) throw new InvalidDataException($"compact string length {length} is out of range");
-                if (length <= 256)
+                if (_data is not null)
+                {
+                    if ((ulong)(_end - _position) < length) throw new EndOfStreamException("compact string is cut short");
+                    // Decoded in place: no stack copy of the bytes first.
+                    s = Encoding.UTF8.GetString(_data, _position, (int)length);
+                    _position += (int)length;
+                }
+                else if (length <= 256)
                 {
                     Span<byte> text = stackalloc byte[(int)length];
                     ReadExactly(text);
@@ -494,8 +510,10 @@ public sealed class CompactBinaryReader : BinaryReader
         return s;
     }
 
-    private static string FormatIpv4(ReadOnlySpan<byte> ip)
+    private static string FormatIpv4(uint address)
     {
+        Span<byte> ip = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(ip, address);
         Span<char> text = stackalloc char[15];
         int n = 0;
         for (int i = 0; i < 4; i++)

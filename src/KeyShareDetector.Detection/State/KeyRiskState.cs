@@ -24,7 +24,11 @@ public sealed class KeyRiskState
         ArgumentNullException.ThrowIfNull(policy);
         ApiKeyId = apiKeyId;
         IpDiversity = new IpDiversityAggregate(policy.IpDiversity);
+        SpoofingRule = policy.Spoofing;
     }
+
+    /// <summary>The spoofing rule of the policy the state was made or read under: its figures are stored as counted under it.</summary>
+    internal SpoofingRule SpoofingRule { get; }
 
     public string ApiKeyId { get; }
     public string AccountId { get; set; } = "";
@@ -57,7 +61,53 @@ public sealed class KeyRiskState
     public ImpossibleTravelAggregate Travel { get; private set; } = new();
     public ConcurrentSessionsAggregate Sessions { get; private set; } = new();
     public FingerprintDiversityAggregate Fingerprints { get; private set; } = new();
-    public SpoofingAggregate Spoofing { get; set; } = new();
+    private SpoofingAggregate? _spoofing = new();
+    private SpoofingSection? _spoofingSection;
+
+    /// <summary>The key's spoofing aggregate, decoded from the stored bytes the first time it is asked for.</summary>
+    public SpoofingAggregate Spoofing
+    {
+        get => _spoofing ??= _spoofingSection!.Decode();
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _spoofing = value;
+            _spoofingSection = null;
+        }
+    }
+
+    /// <summary>The stored spoofing aggregate while it has not been decoded (null once it has, or if it never was stored).</summary>
+    internal SpoofingSection? StoredSpoofing => _spoofing is null ? _spoofingSection : null;
+
+    /// <summary>Takes a stored spoofing aggregate, decoded only when something needs more than <see cref="StoredSpoofing"/> serves.</summary>
+    internal void SetSpoofingSection(SpoofingSection section)
+    {
+        _spoofing = null;
+        _spoofingSection = section;
+    }
+
+    /// <summary>
+    /// <see cref="SpoofingAggregate.AdvanceTo"/>, without decoding a stored aggregate that holds no record due for
+    /// release: then moving its stream time on is all it would do.
+    /// </summary>
+    public void AdvanceSpoofing(long streamTime, SpoofingRule rule, List<SignalFinding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (StoredSpoofing is { } section && !section.WouldRelease(streamTime, rule))
+        {
+            section.StreamTime = Math.Max(section.StreamTime, streamTime);
+            return;
+        }
+        Spoofing.AdvanceTo(streamTime, rule, findings);
+    }
+
+    /// <summary>The spoofing figures a snapshot shows, from the stored aggregate when they were counted under <paramref name="rule"/>'s window.</summary>
+    public SpoofingFigures SpoofingFiguresFor(SpoofingRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (StoredSpoofing is { } section && section.Figures.CycleWindowMs == rule.CycleRepetitionWindowMs) return section.Figures;
+        return SpoofingFigures.Of(Spoofing, rule);
+    }
     public KeyFleetMemory Fleet { get; private set; } = new();
 
     /// <summary>Takes every aggregate, the ladder and the counters of <paramref name="fresh"/> (a key starting clean).</summary>

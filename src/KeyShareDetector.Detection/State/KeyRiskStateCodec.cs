@@ -19,9 +19,21 @@ public static class KeyRiskStateCodec
     /// from the key's stream time, each string once): the same fields, about a third of the bytes. Formats 5-7 still read.
     /// </summary>
     private const byte FormatV8 = 8;
+    /// <summary>
+    /// Format 9 is format 8 with the spoofing aggregate stored apart: its stream time, the oldest record it holds and
+    /// its snapshot figures, then the rest encoded on its own (own string table, timestamps against its own base), so
+    /// that a record that does not need the aggregate (an API call) neither decodes it nor encodes it again: the rest's
+    /// bytes are written back as read. Formats 5-8 still read.
+    /// </summary>
+    private const byte FormatV9 = 9;
 
     /// <summary>The format <see cref="Encode(KeyRiskState)"/> writes.</summary>
-    public const byte CurrentFormat = FormatV8;
+    public const byte CurrentFormat = FormatV9;
+
+    // The spoofing rest of a decoded aggregate, encoded before the state itself (the compact writer's string table and
+    // buffer are per thread and in use while the state is written).
+    [ThreadStatic]
+    private static MemoryStream? t_spoofingScratch;
 
     public static byte[] Encode(KeyRiskState s)
     {
@@ -44,13 +56,74 @@ public static class KeyRiskStateCodec
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(scratch);
+        var spoofing = SpoofingBody(s);
         scratch.SetLength(0);
-        scratch.WriteByte(FormatV8);
+        scratch.WriteByte(FormatV9);
         using (var w = new CompactBinaryWriter(scratch, leaveOpen: true))
         {
-            WriteBody(w, s, compact: w);
+            WriteBody(w, s, compact: w, spoofing);
         }
         return new ArraySegment<byte>(scratch.GetBuffer(), 0, (int)scratch.Length);
+    }
+
+    /// <summary>Format 8, kept so tests can check that states stored before format 9 still read and decide alike.</summary>
+    public static byte[] EncodeV8(KeyRiskState s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        using var ms = new MemoryStream(512);
+        ms.WriteByte(FormatV8);
+        using (var w = new CompactBinaryWriter(ms, leaveOpen: true))
+        {
+            WriteBody(w, s, compact: w, spoofing: null);
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>The spoofing rest in format 9: as stored when the aggregate was not decoded, else encoded now.</summary>
+    private static ArraySegment<byte> SpoofingBody(KeyRiskState s)
+    {
+        if (s.StoredSpoofing is { } stored) return stored.Body;
+        var a = s.Spoofing;
+        var ms = t_spoofingScratch ??= new MemoryStream(1024);
+        ms.SetLength(0);
+        using (var w = new CompactBinaryWriter(ms, leaveOpen: true))
+        {
+            // Its own base: the last processed record's time, which only moves when the rest changes too.
+            long baseTs = a.ProcessedThrough == long.MinValue ? 0 : a.ProcessedThrough;
+            w.Write(baseTs);
+            w.Base = baseTs;
+            a.WriteBodyTo(w);
+        }
+        return new ArraySegment<byte>(ms.GetBuffer(), 0, (int)ms.Length);
+    }
+
+    private static void WriteSpoofing(BinaryWriter w, KeyRiskState s, ArraySegment<byte> body)
+    {
+        var stored = s.StoredSpoofing;
+        long streamTime = stored?.StreamTime ?? s.Spoofing.StreamTime;
+        long? oldest = stored is not null ? stored.OldestHeldTs : s.Spoofing.OldestHeldTs;
+        var f = stored?.Figures ?? SpoofingFigures.Of(s.Spoofing, s.SpoofingRule);
+        w.Write(streamTime);
+        w.Write(oldest.HasValue);
+        if (oldest is { } o) w.Write(o);
+        w.Write(f.Placed);
+        w.Write(f.Cancelled);
+        w.Write(f.OrderToTradeRatio);
+        w.Write(f.CyclesInWindow);
+        w.Write(f.CycleWindowMs);
+        w.Write(f.CapExceeded);
+        w.Write(body.Count);
+        w.Write(body.AsSpan());
+    }
+
+    private static SpoofingSection ReadSpoofing(CompactBinaryReader r)
+    {
+        long streamTime = r.ReadInt64();
+        long? oldest = r.ReadBoolean() ? r.ReadInt64() : null;
+        var figures = new SpoofingFigures(r.ReadInt64(), r.ReadInt64(), r.ReadDouble(), r.ReadInt32(), r.ReadInt64(), r.ReadBoolean());
+        int length = r.ReadInt32();
+        if (length < 0) throw new InvalidDataException($"negative spoofing length {length} in key state");
+        return new SpoofingSection(streamTime, oldest, figures, r.ReadSegment(length));
     }
 
     /// <summary>Format 7 (plain <see cref="BinaryWriter"/> layout), kept so tests can check that old states still read and
@@ -62,7 +135,7 @@ public static class KeyRiskStateCodec
         ms.WriteByte(FormatV7);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
-            WriteBody(w, s, compact: null);
+            WriteBody(w, s, compact: null, spoofing: null);
         }
         return ms.ToArray();
     }
@@ -74,13 +147,15 @@ public static class KeyRiskStateCodec
     public static IReadOnlyList<(string Part, int Bytes)> MeasureParts(KeyRiskState s, byte format)
     {
         ArgumentNullException.ThrowIfNull(s);
-        if (format is not (FormatV7 or FormatV8)) throw new ArgumentOutOfRangeException(nameof(format), format, "format 7 or 8");
+        if (format is not (FormatV7 or FormatV8 or FormatV9)) throw new ArgumentOutOfRangeException(nameof(format), format, "format 7, 8 or 9");
+        ArraySegment<byte>? spoofing = null;
+        if (format == FormatV9) spoofing = new ArraySegment<byte>(SpoofingBody(s).ToArray());
         using var ms = new MemoryStream(512);
         ms.WriteByte(format);
         var parts = new List<(string, int)>();
         long last = 0;
-        using var w = format == FormatV8 ? new CompactBinaryWriter(ms, leaveOpen: true) : new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true);
-        WriteBody(w, s, w as CompactBinaryWriter, part =>
+        using var w = format >= FormatV8 ? new CompactBinaryWriter(ms, leaveOpen: true) : new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true);
+        WriteBody(w, s, w as CompactBinaryWriter, spoofing, part =>
         {
             w.Flush();
             parts.Add((part, (int)(ms.Position - last)));
@@ -89,7 +164,7 @@ public static class KeyRiskStateCodec
         return parts;
     }
 
-    private static void WriteBody(BinaryWriter w, KeyRiskState s, CompactBinaryWriter? compact, Action<string>? done = null)
+    private static void WriteBody(BinaryWriter w, KeyRiskState s, CompactBinaryWriter? compact, ArraySegment<byte>? spoofing, Action<string>? done = null)
     {
         w.Write(s.ApiKeyId);
         w.Write(s.AccountId);
@@ -114,7 +189,8 @@ public static class KeyRiskStateCodec
         done?.Invoke("sessions");
         s.Fingerprints.WriteTo(w);
         done?.Invoke("fingerprints");
-        s.Spoofing.WriteTo(w);
+        if (spoofing is { } body) WriteSpoofing(w, s, body);
+        else s.Spoofing.WriteTo(w);
         done?.Invoke("spoofing");
         s.Fleet.WriteTo(w);
         done?.Invoke("fleet_memory");
@@ -134,10 +210,10 @@ public static class KeyRiskStateCodec
     {
         if (data.Count == 0) throw new InvalidDataException("empty key state");
         byte format = data[0];
-        if (format is not (FormatV5 or FormatV6 or FormatV7 or FormatV8)) throw new InvalidDataException($"unknown key state format {format}");
+        if (format is not (FormatV5 or FormatV6 or FormatV7 or FormatV8 or FormatV9)) throw new InvalidDataException($"unknown key state format {format}");
         byte[] bytes = data.Array!;
         int start = data.Offset + 1, count = data.Count - 1;
-        var compact = format == FormatV8 ? new CompactBinaryReader(bytes, start, count) : null;
+        var compact = format >= FormatV8 ? new CompactBinaryReader(bytes, start, count) : null;
         using var r = compact ?? new BinaryReader(new MemoryStream(bytes, start, count, writable: false), Encoding.UTF8);
         var s = new KeyRiskState(r.ReadString(), policy)
         {
@@ -157,7 +233,8 @@ public static class KeyRiskStateCodec
         s.Travel.ReadFrom(r);
         s.Sessions.ReadFrom(r);
         s.Fingerprints.ReadFrom(r);
-        s.Spoofing = SpoofingAggregate.ReadFrom(r);
+        if (format == FormatV9) s.SetSpoofingSection(ReadSpoofing(compact!));
+        else s.Spoofing = SpoofingAggregate.ReadFrom(r);
         s.Fleet.ReadFrom(r, withClients: format >= FormatV6, withFreshUse: format >= FormatV7);
         int n = r.ReadInt32();
         for (int i = 0; i < n; i++)

@@ -9,47 +9,124 @@ using KeyShareDetector.Simulator;
 namespace KeyShareDetector.Detection.Tests.State;
 
 /// <summary>
-/// Key state format 8 (<see cref="CompactBinaryWriter"/>) must decide exactly as the object that wrote it and as
-/// format 7 did: the store decodes every key's state again before each of its records, so a codec that loses or
-/// alters a single value changes commands. Checked over a simulated mix (every population, every signal).
+/// Key state format 9 (<see cref="CompactBinaryWriter"/>, the spoofing aggregate decoded only when a record needs it)
+/// must decide exactly as the object that wrote it and as formats 8 and 7 did: the store decodes every key's state
+/// again before each of its records, so a codec that loses or alters a single value changes commands. Checked over a
+/// simulated mix (every population, every signal).
 /// </summary>
 public sealed class KeyStateFormatTests
 {
-    private enum Mode { Kept, Format8, Format7 }
+    private enum Mode { Kept, Current, Format8, Format7 }
 
     [Fact]
-    public void Every_record_is_decided_alike_with_states_kept_as_objects_in_format_8_and_in_format_7()
+    public void Every_record_is_decided_alike_with_states_kept_as_objects_in_format_9_8_and_7()
     {
         var scenario = TrafficSimulator.Generate(Scaled(keys: 600) with { DurationMs = 90 * 60_000L });
 
         var (kept, keptStates) = Run(scenario, Mode.Kept);
+        var (v9, _) = Run(scenario, Mode.Current);
         var (v8, _) = Run(scenario, Mode.Format8);
         var (v7, _) = Run(scenario, Mode.Format7);
 
         Assert.True(kept.Count(o => o.StartsWith('C')) >= 10, "the mix should raise commands, or this compares nothing");
+        Assert.Equal(kept.Count, v9.Count);
         Assert.Equal(kept.Count, v8.Count);
         Assert.Equal(kept.Count, v7.Count);
         for (int i = 0; i < kept.Count; i++)
         {
+            Assert.True(v9[i] == kept[i], $"outcome {i} differs in format 9:\nkept:     {kept[i]}\nformat 9: {v9[i]}");
             Assert.True(v8[i] == kept[i], $"outcome {i} differs in format 8:\nkept:     {kept[i]}\nformat 8: {v8[i]}");
             Assert.True(v7[i] == kept[i], $"outcome {i} differs in format 7:\nkept:     {kept[i]}\nformat 7: {v7[i]}");
         }
 
-        // Every final state: format 8 keeps everything format 7 holds, and a format-7 state read back writes the same format 8.
+        // Every final state: formats 9 and 8 keep everything format 7 holds, and an older state read back writes the same format 9.
         long bytes7 = 0;
-        long bytes8 = 0;
+        long bytes9 = 0;
         foreach (var state in keptStates.Values)
         {
             byte[] a = KeyRiskStateCodec.Encode(state);
             byte[] b = KeyRiskStateCodec.EncodeV7(state);
+            byte[] c = KeyRiskStateCodec.EncodeV8(state);
             Assert.Equal(KeyRiskStateCodec.CurrentFormat, a[0]);
             Assert.Equal(b, KeyRiskStateCodec.EncodeV7(KeyRiskStateCodec.Decode(a, DetectionPolicy.Default)));
             Assert.Equal(a, KeyRiskStateCodec.Encode(KeyRiskStateCodec.Decode(b, DetectionPolicy.Default)));
+            Assert.Equal(a, KeyRiskStateCodec.Encode(KeyRiskStateCodec.Decode(c, DetectionPolicy.Default)));
             bytes7 += b.Length;
-            bytes8 += a.Length;
+            bytes9 += a.Length;
         }
-        Assert.True(bytes8 * 2 < bytes7, $"format 8 should take well under half of format 7's bytes: {bytes8} against {bytes7}");
+        Assert.True(bytes9 * 2 < bytes7, $"format 9 should take well under half of format 7's bytes: {bytes9} against {bytes7}");
     }
+
+    /// <summary>
+    /// Format 9's point: an API call to a key with spoofing history leaves the aggregate undecoded (its stream time and
+    /// figures are stored beside it) and writes its bytes back as they were; the state it writes is the one the decoded
+    /// aggregate would write, byte for byte, and an order record decodes it.
+    /// </summary>
+    [Fact]
+    public void An_access_record_leaves_the_stored_spoofing_aggregate_undecoded_and_writes_the_same_bytes()
+    {
+        var scenario = TrafficSimulator.Generate(Scaled(keys: 600) with { DurationMs = 90 * 60_000L });
+        var engine = Engine();
+        var bytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        int undecoded = 0;
+        int orders = 0;
+        foreach (var r in scenario.Records)
+        {
+            var state = bytes.TryGetValue(r.Key, out var b) ? KeyRiskStateCodec.Decode(b, engine.Policy) : engine.NewState(r.Key);
+            bool stored = state.StoredSpoofing is not null;
+            switch (r.Topic)
+            {
+                case SimTopic.Access: engine.OnAccess(state, r.Access!); break;
+                case SimTopic.Orders: engine.OnOrder(state, r.Order!); break;
+                case SimTopic.Registry: engine.OnRegistry(state, r.Registry!); break;
+                case SimTopic.Lifecycle: engine.OnLifecycle(state, r.Lifecycle!); break;
+            }
+            byte[] written = KeyRiskStateCodec.Encode(state);
+            if (stored && state.StoredSpoofing is not null && state.Spoofing.ProcessedThrough != long.MinValue)
+            {
+                undecoded++;
+                // Reading the aggregate now decodes it; written again from the object, the bytes must not change.
+                Assert.Equal(written, KeyRiskStateCodec.Encode(state));
+            }
+            if (r.Topic == SimTopic.Orders && b is not null)
+            {
+                orders++;
+                Assert.Null(state.StoredSpoofing);
+            }
+            bytes[r.Key] = written;
+        }
+        Assert.True(undecoded > 1_000, $"access records to keys with orders should leave the aggregate undecoded: {undecoded}");
+        Assert.True(orders > 1_000, $"the mix should have order records to keys with a stored state: {orders}");
+    }
+
+    [Fact]
+    public void A_stored_spoofing_aggregate_is_decoded_when_a_held_record_is_due_for_release()
+    {
+        var rule = DetectionPolicy.Default.Spoofing;
+        var state = new KeyRiskState("k", DetectionPolicy.Default);
+        var findings = new List<KeyShareDetector.Detection.Signals.SignalFinding>();
+        long t0 = 1_767_225_600_000;
+        state.Spoofing.OnOrder(new KeyShareDetector.Contracts.OrderEvent
+        {
+            EventId = "e1", Ts = t0, ApiKeyId = "k", AccountId = "a", OrderId = "o1", Symbol = "BTC-KRW",
+            Side = KeyShareDetector.Contracts.OrderSide.BUY, EventType = KeyShareDetector.Contracts.OrderEventType.PLACE, Price = 100, Quantity = 1, FilledQuantity = 0,
+        }, rule, findings);
+        Assert.NotNull(state.Spoofing.OldestHeldTs);
+
+        var stored = KeyRiskStateCodec.Decode(KeyRiskStateCodec.Encode(state), DetectionPolicy.Default);
+        stored.AdvanceSpoofing(t0 + rule.GraceMs - 1, rule, findings);
+        Assert.NotNull(stored.StoredSpoofing);
+        Assert.Equal(t0 + rule.GraceMs - 1, stored.Spoofing.StreamTime);
+
+        stored = KeyRiskStateCodec.Decode(KeyRiskStateCodec.Encode(state), DetectionPolicy.Default);
+        stored.AdvanceSpoofing(t0 + rule.GraceMs, rule, findings);
+        Assert.Null(stored.StoredSpoofing);
+        Assert.Null(stored.Spoofing.OldestHeldTs);
+        Assert.Equal(t0, stored.Spoofing.ProcessedThrough);
+    }
+
+    private static KeyRiskEngine Engine() =>
+        new(DetectionPolicy.Default, new CommandSigner("test", Encoding.UTF8.GetBytes("state-format-test-secret-0123456789")), BuiltInGeoTable.Default);
 
     [Fact]
     public void Parts_measured_add_up_to_the_encoded_state()
@@ -58,7 +135,8 @@ public sealed class KeyStateFormatTests
         var (_, states) = Run(scenario, Mode.Kept);
         foreach (var state in states.Values)
         {
-            Assert.Equal(KeyRiskStateCodec.Encode(state).Length, KeyRiskStateCodec.MeasureParts(state, 8).Sum(p => p.Bytes));
+            Assert.Equal(KeyRiskStateCodec.Encode(state).Length, KeyRiskStateCodec.MeasureParts(state, 9).Sum(p => p.Bytes));
+            Assert.Equal(KeyRiskStateCodec.EncodeV8(state).Length, KeyRiskStateCodec.MeasureParts(state, 8).Sum(p => p.Bytes));
             Assert.Equal(KeyRiskStateCodec.EncodeV7(state).Length, KeyRiskStateCodec.MeasureParts(state, 7).Sum(p => p.Bytes));
         }
     }
@@ -89,7 +167,7 @@ public sealed class KeyStateFormatTests
     /// <summary>Every outcome in input order (command and snapshot as their JSON, fleet observations, late flag), and the final states.</summary>
     private static (List<string> Outcomes, Dictionary<string, KeyRiskState> States) Run(Scenario scenario, Mode mode)
     {
-        var engine = new KeyRiskEngine(DetectionPolicy.Default, new CommandSigner("test", Encoding.UTF8.GetBytes("state-format-test-secret-0123456789")), BuiltInGeoTable.Default);
+        var engine = Engine();
         var states = new Dictionary<string, KeyRiskState>(StringComparer.Ordinal);
         var bytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var outcomes = new List<string>();
@@ -113,7 +191,8 @@ public sealed class KeyStateFormatTests
                 case SimTopic.Registry: engine.OnRegistry(state, r.Registry!); break;
                 case SimTopic.Lifecycle: outcome = engine.OnLifecycle(state, r.Lifecycle!); break;
             }
-            if (mode == Mode.Format8) bytes[r.Key] = KeyRiskStateCodec.Encode(state);
+            if (mode == Mode.Current) bytes[r.Key] = KeyRiskStateCodec.Encode(state);
+            if (mode == Mode.Format8) bytes[r.Key] = KeyRiskStateCodec.EncodeV8(state);
             if (mode == Mode.Format7) bytes[r.Key] = KeyRiskStateCodec.EncodeV7(state);
 
             if (outcome.Command is { } c) outcomes.Add("C" + Encoding.UTF8.GetString(ContractCodecs.Command.SerializeJson(c)));

@@ -10,9 +10,27 @@ public sealed partial class SpoofingAggregate
     public void WriteTo(BinaryWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var w = writer;
-        w.Write(FormatV1);
-        w.Write(StreamTime);
+        writer.Write(FormatV1);
+        writer.Write(StreamTime);
+        WriteRest(writer);
+    }
+
+    /// <summary>
+    /// Everything <see cref="WriteTo"/> writes but the stream time, which the key state keeps beside it (format 9: an
+    /// access record moves the stream time on without touching the rest, so the rest's bytes can be kept as they are).
+    /// </summary>
+    public void WriteBodyTo(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(FormatV1);
+        WriteRest(writer);
+    }
+
+    /// <summary>Event time of the oldest record held for re-ordering; null when none is held.</summary>
+    public long? OldestHeldTs => _buffer.Count > 0 ? _buffer.Oldest.Ts : null;
+
+    private void WriteRest(BinaryWriter w)
+    {
         w.Write(ProcessedThrough);
         w.Write(LateRecords);
         w.Write(UntrackedOrders);
@@ -64,12 +82,26 @@ public sealed partial class SpoofingAggregate
     public static SpoofingAggregate ReadFrom(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var r = reader;
-        byte format = r.ReadByte();
+        byte format = reader.ReadByte();
         if (format != FormatV1) throw new InvalidDataException($"unknown spoofing state format {format}");
+        return ReadRest(reader, reader.ReadInt64());
+    }
+
+    /// <summary>Reads what <see cref="WriteBodyTo"/> wrote, with the stream time kept beside it.</summary>
+    /// <exception cref="InvalidDataException">The data is not in a format this version reads.</exception>
+    public static SpoofingAggregate ReadBodyFrom(BinaryReader reader, long streamTime)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        byte format = reader.ReadByte();
+        if (format != FormatV1) throw new InvalidDataException($"unknown spoofing state format {format}");
+        return ReadRest(reader, streamTime);
+    }
+
+    private static SpoofingAggregate ReadRest(BinaryReader r, long streamTime)
+    {
         var a = new SpoofingAggregate
         {
-            StreamTime = r.ReadInt64(),
+            StreamTime = streamTime,
             ProcessedThrough = r.ReadInt64(),
             LateRecords = r.ReadInt64(),
             UntrackedOrders = r.ReadInt64(),
