@@ -20,12 +20,22 @@ public sealed class KeyRiskState
     private KeyRegistryRecord? _registry;
 
     public KeyRiskState(string apiKeyId, DetectionPolicy policy)
+        : this(apiKeyId, (policy ?? throw new ArgumentNullException(nameof(policy))).Spoofing)
     {
-        ArgumentNullException.ThrowIfNull(policy);
-        ApiKeyId = apiKeyId;
         IpDiversity = new IpDiversityAggregate(policy.IpDiversity);
-        SpoofingRule = policy.Spoofing;
+        _spoofing = new SpoofingAggregate();
     }
+
+    // For the codec, which reads the IP diversity and spoofing aggregates whole and sets them: not made twice per record.
+    private KeyRiskState(string apiKeyId, SpoofingRule spoofingRule)
+    {
+        ApiKeyId = apiKeyId;
+        SpoofingRule = spoofingRule;
+        IpDiversity = null!;
+    }
+
+    /// <summary>A state for the codec to fill: its IP diversity and spoofing aggregates are set by the caller.</summary>
+    internal static KeyRiskState ForDecoding(string apiKeyId, DetectionPolicy policy) => new(apiKeyId, policy.Spoofing);
 
     /// <summary>The spoofing rule of the policy the state was made or read under: its figures are stored as counted under it.</summary>
     internal SpoofingRule SpoofingRule { get; }
@@ -61,7 +71,7 @@ public sealed class KeyRiskState
     public ImpossibleTravelAggregate Travel { get; private set; } = new();
     public ConcurrentSessionsAggregate Sessions { get; private set; } = new();
     public FingerprintDiversityAggregate Fingerprints { get; private set; } = new();
-    private SpoofingAggregate? _spoofing = new();
+    private SpoofingAggregate? _spoofing;
     private SpoofingSection? _spoofingSection;
 
     /// <summary>The key's spoofing aggregate, decoded from the stored bytes the first time it is asked for.</summary>

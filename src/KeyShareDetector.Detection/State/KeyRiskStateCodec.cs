@@ -208,6 +208,7 @@ public static class KeyRiskStateCodec
     /// <summary>The state in <paramref name="data"/>, read in place (no copy of the bytes first).</summary>
     public static KeyRiskState Decode(ArraySegment<byte> data, DetectionPolicy policy)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         if (data.Count == 0) throw new InvalidDataException("empty key state");
         byte format = data[0];
         if (format is not (FormatV5 or FormatV6 or FormatV7 or FormatV8 or FormatV9)) throw new InvalidDataException($"unknown key state format {format}");
@@ -215,11 +216,9 @@ public static class KeyRiskStateCodec
         int start = data.Offset + 1, count = data.Count - 1;
         var compact = format >= FormatV8 ? new CompactBinaryReader(bytes, start, count) : null;
         using var r = compact ?? new BinaryReader(new MemoryStream(bytes, start, count, writable: false), Encoding.UTF8);
-        var s = new KeyRiskState(r.ReadString(), policy)
-        {
-            AccountId = r.ReadString(),
-            StreamTime = r.ReadInt64(),
-        };
+        var s = KeyRiskState.ForDecoding(r.ReadString(), policy);
+        s.AccountId = r.ReadString();
+        s.StreamTime = r.ReadInt64();
         if (compact is not null) compact.Base = s.StreamTime == long.MinValue ? 0 : s.StreamTime;
         s.Events = r.ReadInt64();
         s.LateRecords = r.ReadInt64();
