@@ -80,6 +80,12 @@ public sealed record DetectorOptions
     /// healthy thread spends in one commit or one batch (a transaction commit is bounded by Streamiz's 10 s timeout).
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Format the per-key stage writes key states in (the current, 9, or the one before, 8; both are always read). An
+    /// instance of the release before format 9 cannot read it, so an upgrade from there runs this release with 8
+    /// until every instance runs it, then switches to 9 (docs/RUNBOOK.md, "Upgrading across a key state format").
+    /// </summary>
+    public byte KeyStateFormat { get; init; } = Detection.State.KeyRiskStateCodec.CurrentFormat;
     /// <summary>Dead letters from one topic within one minute (per task) that raise a warning alert; 0 turns it off.</summary>
     public long DeadLetterAlertPerMinute { get; init; } = 100;
     /// <summary>
@@ -130,6 +136,7 @@ public sealed record DetectorOptions
         if (MaxTaskIdleMs < 0) errors.Add("MaxTaskIdleMs must be >= 0");
         if (CloseTimeout <= TimeSpan.Zero) errors.Add("CloseTimeout must be > 0");
         if (StallTimeout < TimeSpan.FromSeconds(5)) errors.Add("StallTimeout must be at least 5 s (tasks beat once a second)");
+        if (!Detection.State.KeyRiskStateCodec.IsWritable(KeyStateFormat)) errors.Add($"KeyStateFormat must be 8 or {Detection.State.KeyRiskStateCodec.CurrentFormat} (was {KeyStateFormat})");
         if (DeadLetterAlertPerMinute < 0) errors.Add("DeadLetterAlertPerMinute must be >= 0");
         foreach (var (key, value) in StreamSettings)
         {

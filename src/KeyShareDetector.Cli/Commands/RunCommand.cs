@@ -82,6 +82,7 @@ internal static class RunCommand
             StreamThreads = settings.Detector.StreamThreads,
             InputPartitions = settings.Detector.InputPartitions,
             FleetPartitions = settings.Detector.FleetPartitions,
+            KeyStateFormat = (byte)settings.Detector.KeyStateFormat,
             ReplicationFactor = settings.Detector.ReplicationFactor,
             StateDir = settings.Detector.StateDir,
             ExactlyOnce = settings.Detector.ExactlyOnce,

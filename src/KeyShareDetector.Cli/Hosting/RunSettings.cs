@@ -33,6 +33,8 @@ public sealed class DetectorSettings
     public int InputPartitions { get; set; }
     /// <summary>Partitions of the fleet stage's topics; 0 = as many as the inputs (see DetectorOptions.FleetPartitions).</summary>
     public int FleetPartitions { get; set; }
+    /// <summary>Key state format written, 8 or 9 (DetectorOptions.KeyStateFormat): 8 only while upgrading from a release that does not read 9.</summary>
+    public int KeyStateFormat { get; set; } = KeyShareDetector.Detection.State.KeyRiskStateCodec.CurrentFormat;
     public short ReplicationFactor { get; set; } = 3;
     public string StateDir { get; set; } = "/var/lib/keyshare";
     public bool ExactlyOnce { get; set; } = true;
@@ -150,6 +152,10 @@ public sealed class RunConfiguration
         if (Detector.InputPartitions < 0) e.Add("Detector:InputPartitions must be >= 0");
         if (Detector.StallTimeoutSeconds < 5) e.Add("Detector:StallTimeoutSeconds must be at least 5 (tasks beat once a second)");
         if (Detector.FleetPartitions < 0) e.Add("Detector:FleetPartitions must be >= 0 (0 = as many as the inputs)");
+        if (Detector.KeyStateFormat is not (8 or KeyShareDetector.Detection.State.KeyRiskStateCodec.CurrentFormat))
+        {
+            e.Add($"Detector:KeyStateFormat must be 8 (while upgrading from a release that does not read {KeyShareDetector.Detection.State.KeyRiskStateCodec.CurrentFormat}) or {KeyShareDetector.Detection.State.KeyRiskStateCodec.CurrentFormat}");
+        }
         if (Detector.ReplicationFactor < 1) e.Add("Detector:ReplicationFactor must be >= 1");
         return e;
     }

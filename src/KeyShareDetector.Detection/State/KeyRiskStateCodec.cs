@@ -52,10 +52,31 @@ public static class KeyRiskStateCodec
     /// expandable stream) and returned as a view of its buffer, valid until the scratch is written again: for a caller
     /// that copies them on anyway (the stream stage prepends its applied-offsets header), one copy fewer per record.
     /// </summary>
-    public static ArraySegment<byte> EncodeInPlace(KeyRiskState s, MemoryStream scratch)
+    public static ArraySegment<byte> EncodeInPlace(KeyRiskState s, MemoryStream scratch) => EncodeInPlace(s, scratch, CurrentFormat);
+
+    /// <summary>Formats <see cref="EncodeInPlace(KeyRiskState, MemoryStream, byte)"/> writes: the current one and the one before it.</summary>
+    public static bool IsWritable(byte format) => format is FormatV8 or FormatV9;
+
+    /// <summary>
+    /// <see cref="EncodeInPlace(KeyRiskState, MemoryStream)"/> in <paramref name="format"/> (8 or 9): format 8 lets a
+    /// deployment upgrade in two steps, so that no instance ever reads a format its version does not know (see the
+    /// runbook, "Upgrading across a key state format").
+    /// </summary>
+    public static ArraySegment<byte> EncodeInPlace(KeyRiskState s, MemoryStream scratch, byte format)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(scratch);
+        if (!IsWritable(format)) throw new ArgumentOutOfRangeException(nameof(format), format, "key state format 8 or 9");
+        if (format == FormatV8)
+        {
+            scratch.SetLength(0);
+            scratch.WriteByte(FormatV8);
+            using (var w8 = new CompactBinaryWriter(scratch, leaveOpen: true))
+            {
+                WriteBody(w8, s, compact: w8, spoofing: null);
+            }
+            return new ArraySegment<byte>(scratch.GetBuffer(), 0, (int)scratch.Length);
+        }
         var spoofing = SpoofingBody(s);
         scratch.SetLength(0);
         scratch.WriteByte(FormatV9);
@@ -66,17 +87,11 @@ public static class KeyRiskStateCodec
         return new ArraySegment<byte>(scratch.GetBuffer(), 0, (int)scratch.Length);
     }
 
-    /// <summary>Format 8, kept so tests can check that states stored before format 9 still read and decide alike.</summary>
+    /// <summary>Format 8: what a deployment writes while it upgrades (Detector:KeyStateFormat), and what tests check old states against.</summary>
     public static byte[] EncodeV8(KeyRiskState s)
     {
-        ArgumentNullException.ThrowIfNull(s);
         using var ms = new MemoryStream(512);
-        ms.WriteByte(FormatV8);
-        using (var w = new CompactBinaryWriter(ms, leaveOpen: true))
-        {
-            WriteBody(w, s, compact: w, spoofing: null);
-        }
-        return ms.ToArray();
+        return EncodeInPlace(s, ms, FormatV8).ToArray();
     }
 
     /// <summary>The spoofing rest in format 9: as stored when the aggregate was not decoded, else encoded now.</summary>

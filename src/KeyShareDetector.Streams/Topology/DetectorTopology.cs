@@ -88,7 +88,7 @@ public static class DetectorTopology
             .Merge(rekeyed, "keyed-and-rekeyed")
             .Merge(feedback, "all-input")
             .Transform(TransformerBuilder.New<string, KeyInput, string, DetectorOutput>()
-                .Transformer<KeyRiskTransformer>(policy, metrics, options.SkipRedelivered)
+                .Transformer<KeyRiskTransformer>(policy, metrics, options.SkipRedelivered, options.KeyStateFormat)
                 .StateStore(store)
                 .Build(), "key-risk");
 

@@ -16,6 +16,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
     private readonly DetectorMetrics _metrics;
     private string? _task;
     private readonly bool _skipRedelivered;
+    private readonly byte _format;
     private IKeyValueStore<string, byte[]>? _store;
     private ProcessorContext<string, DetectorOutput>? _context;
     // One grown buffer for every state this instance encodes (a task runs on one thread at a time).
@@ -29,13 +30,21 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
     {
         _policy = null!;
         _metrics = null!;
+        _format = KeyRiskStateCodec.CurrentFormat;
     }
 
     public KeyRiskTransformer(LivePolicy policy, DetectorMetrics metrics, bool skipRedelivered = true)
+        : this(policy, metrics, skipRedelivered, KeyRiskStateCodec.CurrentFormat)
+    {
+    }
+
+    /// <param name="format">Key state format written (DetectorOptions.KeyStateFormat).</param>
+    public KeyRiskTransformer(LivePolicy policy, DetectorMetrics metrics, bool skipRedelivered, byte format)
     {
         _policy = policy;
         _metrics = metrics;
         _skipRedelivered = skipRedelivered;
+        _format = format;
     }
 
     public void Init(ProcessorContext<string, DetectorOutput> context)
@@ -112,7 +121,7 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
                 break;
         }
         applied.Advance(record.TopicPartitionOffset);
-        store.Put(record.Key, applied.Prepend(KeyRiskStateCodec.EncodeInPlace(state, _scratch)));
+        store.Put(record.Key, applied.Prepend(KeyRiskStateCodec.EncodeInPlace(state, _scratch, _format)));
         if (input.Kind is InputKind.Access or InputKind.Order or InputKind.Registry or InputKind.RegistryDeleted or InputKind.Lifecycle) _metrics.InputApplied();
         if (outcome.Late) _metrics.Late();
         if (outcome.Command is not null) _metrics.CommandDecided();

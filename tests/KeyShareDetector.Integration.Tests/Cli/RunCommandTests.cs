@@ -91,6 +91,14 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_state_format_other_than_8_or_9_fails_at_start_with_one_line_naming_it()
+    {
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:KeyStateFormat=7"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("configuration error: Detector:KeyStateFormat must be 8 (while upgrading from a release that does not read 9) or 9", Assert.Single(stderr.Trim().Split('\n')));
+    }
+
+    [Fact]
     public async Task A_negative_fleet_partition_count_fails_at_start_with_one_line_naming_it()
     {
         var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:FleetPartitions=-1"]);
