@@ -121,7 +121,7 @@ public sealed class ChartTemplateTests(ChartFixture fixture) : IClassFixture<Cha
         Assert.Equal(".Values.detector.stateDir | quote", settings.ActionOf(data.Get("KEYSHARE__Detector__StateDir")!));
         Assert.Equal(".Values.detector.fleetPartitions | quote", settings.ActionOf(data.Get("KEYSHARE__Detector__FleetPartitions")!));
         Assert.Equal(".Values.detector.keyStateFormat | quote", settings.ActionOf(data.Get("KEYSHARE__Detector__KeyStateFormat")!));
-        Assert.Contains("has (int .Values.detector.keyStateFormat) (list 8 9)", fixture.Chart.Templates["_helpers.tpl"], StringComparison.Ordinal);
+        Assert.Contains("has (toString .Values.detector.keyStateFormat) (list \"8\" \"9\")", fixture.Chart.Templates["_helpers.tpl"], StringComparison.Ordinal);
         Assert.Equal(".Values.detector.mallocArenaMax | quote", settings.ActionOf(data.Get("MALLOC_ARENA_MAX")!));
         Assert.Equal(".Values.management.port | quote", settings.ActionOf(data.Get("KEYSHARE__Management__Port")!));
         Assert.Equal("/etc/keyshare/signing/secret", data.Text("KEYSHARE__Signing__SecretFile"));

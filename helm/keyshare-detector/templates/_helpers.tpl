@@ -135,7 +135,7 @@ Checks that hold for every rendering; each fails the install with one line namin
 {{- if lt (int .Values.detector.fleetPartitions) 0 -}}
 {{- fail "detector.fleetPartitions must be >= 0 (0 = as many as the inputs)" -}}
 {{- end -}}
-{{- if not (has (int .Values.detector.keyStateFormat) (list 8 9)) -}}
+{{- if not (has (toString .Values.detector.keyStateFormat) (list "8" "9")) -}}
 {{- fail "detector.keyStateFormat must be 8 (while upgrading from a release that does not read 9) or 9" -}}
 {{- end -}}
 {{- if gt (int .Values.replicaCount) (int .Values.detector.inputPartitions) -}}

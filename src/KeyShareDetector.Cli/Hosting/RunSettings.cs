@@ -152,7 +152,7 @@ public sealed class RunConfiguration
         if (Detector.InputPartitions < 0) e.Add("Detector:InputPartitions must be >= 0");
         if (Detector.StallTimeoutSeconds < 5) e.Add("Detector:StallTimeoutSeconds must be at least 5 (tasks beat once a second)");
         if (Detector.FleetPartitions < 0) e.Add("Detector:FleetPartitions must be >= 0 (0 = as many as the inputs)");
-        if (Detector.KeyStateFormat is not (8 or KeyShareDetector.Detection.State.KeyRiskStateCodec.CurrentFormat))
+        if (Detector.KeyStateFormat is < 0 or > byte.MaxValue || !KeyShareDetector.Detection.State.KeyRiskStateCodec.IsWritable((byte)Detector.KeyStateFormat))
         {
             e.Add($"Detector:KeyStateFormat must be 8 (while upgrading from a release that does not read {KeyShareDetector.Detection.State.KeyRiskStateCodec.CurrentFormat}) or {KeyShareDetector.Detection.State.KeyRiskStateCodec.CurrentFormat}");
         }

@@ -99,7 +99,8 @@ public static class KeyRiskStateCodec
     {
         if (s.StoredSpoofing is { } stored) return stored.Body;
         var a = s.Spoofing;
-        var ms = t_spoofingScratch ??= new MemoryStream(1024);
+        // Kept per thread unless a hostile key's aggregate grew it past 1 MB (as the compact writer's own buffer).
+        var ms = t_spoofingScratch is { Capacity: <= 1 << 20 } kept ? kept : t_spoofingScratch = new MemoryStream(1024);
         ms.SetLength(0);
         using (var w = new CompactBinaryWriter(ms, leaveOpen: true))
         {
@@ -218,9 +219,16 @@ public static class KeyRiskStateCodec
         done?.Invoke("active_findings");
     }
 
+    /// <summary>The state in <paramref name="data"/>, read from a copy (the caller may reuse its buffer at once).</summary>
     public static KeyRiskState Decode(ReadOnlySpan<byte> data, DetectionPolicy policy) => Decode(new ArraySegment<byte>(data.ToArray()), policy);
 
-    /// <summary>The state in <paramref name="data"/>, read in place (no copy of the bytes first).</summary>
+    /// <summary>
+    /// The state in <paramref name="data"/>, read in place (no copy of the bytes first). In format 9 the state keeps a
+    /// view of <paramref name="data"/>'s array for its undecoded spoofing aggregate, so the array must not change while
+    /// the state is in use: give it a stored value that is replaced, never rewritten (a state store's value), not a
+    /// reused buffer such as <see cref="EncodeInPlace(KeyRiskState, MemoryStream)"/>'s scratch; otherwise use the
+    /// <see cref="ReadOnlySpan{T}"/> overload, which copies.
+    /// </summary>
     public static KeyRiskState Decode(ArraySegment<byte> data, DetectionPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);

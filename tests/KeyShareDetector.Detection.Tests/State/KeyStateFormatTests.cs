@@ -99,6 +99,43 @@ public sealed class KeyStateFormatTests
         Assert.True(orders > 1_000, $"the mix should have order records to keys with a stored state: {orders}");
     }
 
+    /// <summary>
+    /// Policy versions change while keys hold stored spoofing aggregates: the stored figures were counted over another
+    /// cycle window and held orders fall due after another grace period. Two policies that differ in both alternate
+    /// every seven records; every outcome must be the kept objects' in formats 9 and 8.
+    /// </summary>
+    [Fact]
+    public void Every_record_is_decided_alike_when_the_spoofing_rule_changes_between_records()
+    {
+        var scenario = TrafficSimulator.Generate(Scaled(keys: 300) with { DurationMs = 60 * 60_000L });
+        var other = DetectionPolicy.Default with
+        {
+            Version = "other-1",
+            Spoofing = DetectionPolicy.Default.Spoofing with
+            {
+                GraceMs = DetectionPolicy.Default.Spoofing.GraceMs / 3,
+                CycleRepetitionWindowMs = DetectionPolicy.Default.Spoofing.CycleRepetitionWindowMs / 2,
+            },
+        };
+        Assert.Empty(other.Validate());
+        var engines = new[] { Engine(), Engine(other) };
+        KeyRiskEngine EngineFor(int record) => engines[record / 7 % 2];
+
+        var (kept, _) = Run(scenario, Mode.Kept, EngineFor);
+        var (v9, _) = Run(scenario, Mode.Current, EngineFor);
+        var (v8, _) = Run(scenario, Mode.Format8, EngineFor);
+
+        Assert.True(kept.Count(o => o.StartsWith('C')) >= 5, "the mix should raise commands, or this compares nothing");
+        Assert.True(kept.Count(o => o.StartsWith('S') && o.Contains("other-1", StringComparison.Ordinal)) >= 100, "snapshots under the second policy");
+        Assert.Equal(kept.Count, v9.Count);
+        Assert.Equal(kept.Count, v8.Count);
+        for (int i = 0; i < kept.Count; i++)
+        {
+            Assert.True(v9[i] == kept[i], $"outcome {i} differs in format 9:\nkept:     {kept[i]}\nformat 9: {v9[i]}");
+            Assert.True(v8[i] == kept[i], $"outcome {i} differs in format 8:\nkept:     {kept[i]}\nformat 8: {v8[i]}");
+        }
+    }
+
     [Fact]
     public void A_stored_spoofing_aggregate_is_decoded_when_a_held_record_is_due_for_release()
     {
@@ -125,8 +162,8 @@ public sealed class KeyStateFormatTests
         Assert.Equal(t0, stored.Spoofing.ProcessedThrough);
     }
 
-    private static KeyRiskEngine Engine() =>
-        new(DetectionPolicy.Default, new CommandSigner("test", Encoding.UTF8.GetBytes("state-format-test-secret-0123456789")), BuiltInGeoTable.Default);
+    private static KeyRiskEngine Engine(DetectionPolicy? policy = null) =>
+        new(policy ?? DetectionPolicy.Default, new CommandSigner("test", Encoding.UTF8.GetBytes("state-format-test-secret-0123456789")), BuiltInGeoTable.Default);
 
     [Fact]
     public void Parts_measured_add_up_to_the_encoded_state()
@@ -165,14 +202,16 @@ public sealed class KeyStateFormatTests
     }
 
     /// <summary>Every outcome in input order (command and snapshot as their JSON, fleet observations, late flag), and the final states.</summary>
-    private static (List<string> Outcomes, Dictionary<string, KeyRiskState> States) Run(Scenario scenario, Mode mode)
+    private static (List<string> Outcomes, Dictionary<string, KeyRiskState> States) Run(Scenario scenario, Mode mode, Func<int, KeyRiskEngine>? engineFor = null)
     {
-        var engine = Engine();
+        var single = Engine();
         var states = new Dictionary<string, KeyRiskState>(StringComparer.Ordinal);
         var bytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var outcomes = new List<string>();
+        int index = 0;
         foreach (var r in scenario.Records)
         {
+            var engine = engineFor?.Invoke(index++) ?? single;
             KeyRiskState state;
             if (mode == Mode.Kept)
             {
