@@ -58,12 +58,17 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("Kafka:SaslMechanism 'KERBEROS' is not one of", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_session_timeout_too_short_for_a_heartbeat_fails_at_start_naming_the_setting()
+    /// <summary>A detector setting out of its bounds: exit 2 and exactly one line, naming the setting and its bound.</summary>
+    [Theory]
+    [InlineData("--Detector:SessionTimeoutMs=500", "configuration error: Detector:SessionTimeoutMs must be 0 (the client default) or >= 3000")]
+    [InlineData("--Detector:StallTimeoutSeconds=2", "configuration error: Detector:StallTimeoutSeconds must be at least 5 (tasks beat once a second)")]
+    [InlineData("--Detector:KeyStateFormat=7", "configuration error: Detector:KeyStateFormat must be 8 (while upgrading from a release that does not read 9) or 9")]
+    [InlineData("--Detector:FleetPartitions=-1", "configuration error: Detector:FleetPartitions must be >= 0 (0 = as many as the inputs)")]
+    public async Task A_detector_setting_out_of_bounds_fails_at_start_with_one_line_naming_it(string setting, string line)
     {
-        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:SessionTimeoutMs=500"]);
+        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", setting]);
         Assert.Equal(2, exit);
-        Assert.Equal("configuration error: Detector:SessionTimeoutMs must be 0 (the client default) or >= 3000", Assert.Single(stderr.Trim().Split('\n')));
+        Assert.Equal(line, Assert.Single(stderr.Trim().Split('\n')));
     }
 
     [Fact]
@@ -80,30 +85,6 @@ public sealed class RunCommandTests : IDisposable
         var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Kafka:Streamiz:fetch.wait.max.ms=soon"]);
         Assert.Equal(2, exit);
         Assert.StartsWith("configuration error: Kafka:Streamiz:fetch.wait.max.ms: ", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_stall_timeout_under_5_s_fails_at_start_with_one_line_naming_it()
-    {
-        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:StallTimeoutSeconds=2"]);
-        Assert.Equal(2, exit);
-        Assert.Equal("configuration error: Detector:StallTimeoutSeconds must be at least 5 (tasks beat once a second)", Assert.Single(stderr.Trim().Split('\n')));
-    }
-
-    [Fact]
-    public async Task A_key_state_format_other_than_8_or_9_fails_at_start_with_one_line_naming_it()
-    {
-        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:KeyStateFormat=7"]);
-        Assert.Equal(2, exit);
-        Assert.Equal("configuration error: Detector:KeyStateFormat must be 8 (while upgrading from a release that does not read 9) or 9", Assert.Single(stderr.Trim().Split('\n')));
-    }
-
-    [Fact]
-    public async Task A_negative_fleet_partition_count_fails_at_start_with_one_line_naming_it()
-    {
-        var (exit, stderr) = await RunToExitAsync([$"--Kafka:BootstrapServers={_cluster.BootstrapServers}", "--Detector:FleetPartitions=-1"]);
-        Assert.Equal(2, exit);
-        Assert.Equal("configuration error: Detector:FleetPartitions must be >= 0 (0 = as many as the inputs)", Assert.Single(stderr.Trim().Split('\n')));
     }
 
     [Fact]
