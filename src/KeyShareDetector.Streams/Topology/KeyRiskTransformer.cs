@@ -33,11 +33,6 @@ public sealed class KeyRiskTransformer : ITransformer<string, KeyInput, string, 
         _format = KeyRiskStateCodec.CurrentFormat;
     }
 
-    public KeyRiskTransformer(LivePolicy policy, DetectorMetrics metrics, bool skipRedelivered = true)
-        : this(policy, metrics, skipRedelivered, KeyRiskStateCodec.CurrentFormat)
-    {
-    }
-
     /// <param name="format">Key state format written (DetectorOptions.KeyStateFormat).</param>
     public KeyRiskTransformer(LivePolicy policy, DetectorMetrics metrics, bool skipRedelivered, byte format)
     {
