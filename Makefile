@@ -87,12 +87,14 @@ bench-micro: restore
 BENCH_E2E_OUT ?= artifacts/bench/e2e.json
 # glibc malloc arenas, as the Helm chart sets them for the detector (detector.mallocArenaMax); the JSON records it.
 BENCH_E2E_MALLOC_ARENA_MAX ?= 2
+# .NET's tiered compilation call counting delay, as the Helm chart sets it (detector.tieredCallCountingDelayMs); the JSON records it.
+BENCH_E2E_TC_CALL_COUNTING_DELAY_MS ?= 0
 export BENCH_E2E_EVENTS BENCH_E2E_KEYS BENCH_E2E_PARTITIONS BENCH_E2E_THREADS BENCH_E2E_WAIT_MS BENCH_E2E_COMMIT_MS BENCH_E2E_SEED BENCH_E2E_LATENCY_EVENTS BENCH_E2E_FLEET_PARTITIONS BENCH_E2E_LINGER_MS
 E2E := tests/KeyShareDetector.Benchmarks.EndToEnd/bin/$(CONFIG)/net10.0/KeyShareDetector.Benchmarks.EndToEnd
 bench-e2e: restore
 	dotnet build tests/KeyShareDetector.Benchmarks.EndToEnd -c $(CONFIG) --no-restore -nodeReuse:false -v quiet
 	BENCH_COMMAND="make $(or $(MAKECMDGOALS),bench) $(MAKEOVERRIDES)" BENCH_GIT_COMMIT="$$(git rev-parse --short HEAD 2>/dev/null)" \
-	  MALLOC_ARENA_MAX=$(BENCH_E2E_MALLOC_ARENA_MAX) $(E2E) --out $(BENCH_E2E_OUT)
+	  MALLOC_ARENA_MAX=$(BENCH_E2E_MALLOC_ARENA_MAX) DOTNET_TC_CallCountingDelayMs=$(BENCH_E2E_TC_CALL_COUNTING_DELAY_MS) $(E2E) --out $(BENCH_E2E_OUT)
 
 clean:
 	rm -rf artifacts; dotnet clean KeyShareDetector.sln >/dev/null 2>&1 || true

@@ -123,6 +123,9 @@ public sealed class ChartTemplateTests(ChartFixture fixture) : IClassFixture<Cha
         Assert.Equal(".Values.detector.keyStateFormat | quote", settings.ActionOf(data.Get("KEYSHARE__Detector__KeyStateFormat")!));
         Assert.Contains("has (toString .Values.detector.keyStateFormat) (list \"8\" \"9\")", fixture.Chart.Templates["_helpers.tpl"], StringComparison.Ordinal);
         Assert.Equal(".Values.detector.mallocArenaMax | quote", settings.ActionOf(data.Get("MALLOC_ARENA_MAX")!));
+        // The runtime reads it from the environment only (no runtimeconfig property): the config map is where it can be set.
+        Assert.Equal(".Values.detector.tieredCallCountingDelayMs | quote", settings.ActionOf(data.Get("DOTNET_TC_CallCountingDelayMs")!));
+        Assert.Contains("regexMatch \"^[0-9]+$\" (toString .Values.detector.tieredCallCountingDelayMs)", fixture.Chart.Templates["_helpers.tpl"], StringComparison.Ordinal);
         Assert.Equal(".Values.management.port | quote", settings.ActionOf(data.Get("KEYSHARE__Management__Port")!));
         Assert.Equal("/etc/keyshare/signing/secret", data.Text("KEYSHARE__Signing__SecretFile"));
         // The validation helper bounds RocksDB by the container memory limit.

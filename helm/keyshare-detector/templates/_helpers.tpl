@@ -138,6 +138,9 @@ Checks that hold for every rendering; each fails the install with one line namin
 {{- if not (has (toString .Values.detector.keyStateFormat) (list "8" "9")) -}}
 {{- fail "detector.keyStateFormat must be 8 (while upgrading from a release that does not read 9) or 9" -}}
 {{- end -}}
+{{- if and (ne (toString .Values.detector.tieredCallCountingDelayMs) "") (not (regexMatch "^[0-9]+$" (toString .Values.detector.tieredCallCountingDelayMs))) -}}
+{{- fail (printf "detector.tieredCallCountingDelayMs must be a whole number of milliseconds >= 0 or empty, not %v" .Values.detector.tieredCallCountingDelayMs) -}}
+{{- end -}}
 {{- if gt (int .Values.replicaCount) (int .Values.detector.inputPartitions) -}}
 {{- fail (printf "replicaCount (%d) must not exceed detector.inputPartitions (%d)" (int .Values.replicaCount) (int .Values.detector.inputPartitions)) -}}
 {{- end -}}
