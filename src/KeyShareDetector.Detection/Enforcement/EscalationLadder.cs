@@ -77,6 +77,18 @@ public sealed class LadderState
         w.Write((byte)EpisodePeak);
     }
 
+    /// <summary>Back to a new key's rung and times (the codec reads another key's state into it).</summary>
+    internal void Clear()
+    {
+        State = KeyState.NORMAL;
+        LastTransitionAt = long.MinValue;
+        LastEvidenceAt = long.MinValue;
+        ProbationUntil = long.MinValue;
+        Episode = 0;
+        Closed = false;
+        EpisodePeak = KeyState.NORMAL;
+    }
+
     public void ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);

@@ -139,6 +139,18 @@ public sealed class KeyFleetMemory
         w.Write(_freshUse.Trades);
     }
 
+    /// <summary>Back to a new memory's state (the codec reads another key's state into it).</summary>
+    internal void Clear()
+    {
+        _networks.Clear();
+        _countries.Clear();
+        _clients.Clear();
+        _fresh = default;
+        _freshUse = default;
+        Array.Clear(_recent);
+        _next = 0;
+    }
+
     /// <summary>
     /// Reads what <see cref="WriteTo"/> wrote; state written before clients were remembered (format 5) has none, and state
     /// written before the fresh network's use was counted (format 6) has no stranger and no trades.

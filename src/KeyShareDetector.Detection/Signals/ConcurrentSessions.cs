@@ -198,6 +198,15 @@ public sealed class ConcurrentSessionsAggregate
         }
     }
 
+    /// <summary>Back to a new aggregate's state (the codec reads another key's state into it); the array is kept.</summary>
+    internal void Clear()
+    {
+        Array.Clear(_sessions, 0, _count);
+        _count = 0;
+        _newest = long.MinValue;
+        Overflowed = false;
+    }
+
     public void ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
@@ -207,7 +216,9 @@ public sealed class ConcurrentSessionsAggregate
         _newest = r.ReadInt64();
         int n = r.ReadInt32();
         if (n < 0) throw new InvalidDataException($"concurrent sessions count {n} is negative");
-        _sessions = new Session[Math.Max(4, n)];
+        // A cleared aggregate's array is reused when it is large enough (the count is capped by the rule).
+        Array.Clear(_sessions, 0, _count);
+        if (_sessions.Length < n || _sessions.Length < 4) _sessions = new Session[Math.Max(4, n)];
         _count = 0;
         for (int i = 0; i < n; i++)
         {

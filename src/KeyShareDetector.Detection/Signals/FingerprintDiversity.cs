@@ -191,6 +191,15 @@ public sealed class FingerprintDiversityAggregate
         foreach (var t in _returns) w.Write(t);
     }
 
+    /// <summary>Back to a new aggregate's state (the codec reads another key's state into it).</summary>
+    internal void Clear()
+    {
+        _prints.Clear();
+        _returns.Clear();
+        _current = -1;
+        Overflowed = false;
+    }
+
     public void ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);

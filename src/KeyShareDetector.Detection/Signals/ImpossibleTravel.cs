@@ -146,6 +146,13 @@ public sealed class ImpossibleTravelAggregate
         }
     }
 
+    /// <summary>Back to a new aggregate's state (the codec reads another key's state into it).</summary>
+    internal void Clear()
+    {
+        _points.Clear();
+        _jumps.Clear();
+    }
+
     public void ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);

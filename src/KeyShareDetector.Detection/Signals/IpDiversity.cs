@@ -123,11 +123,31 @@ public sealed class IpDiversityAggregate
     }
 
     /// <summary>Reads what <see cref="WriteTo"/> wrote, with the window and cap it was built for.</summary>
-    public static IpDiversityAggregate Read(BinaryReader r)
+    public static IpDiversityAggregate Read(BinaryReader r) => Read(r, reuse: null);
+
+    /// <summary>
+    /// <see cref="Read(BinaryReader)"/>, into <paramref name="reuse"/> (cleared first) when it was built for the same
+    /// window and cap: the codec reads key after key into one state, and the counters' tables are kept.
+    /// </summary>
+    internal static IpDiversityAggregate Read(BinaryReader r, IpDiversityAggregate? reuse)
     {
         ArgumentNullException.ThrowIfNull(r);
         var window = new HoppingWindowSpec(r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
-        var agg = new IpDiversityAggregate(window, r.ReadInt32()) { _expiredThrough = r.ReadInt64() };
+        int cap = r.ReadInt32();
+        IpDiversityAggregate agg;
+        if (reuse is not null && reuse.Window == window && reuse.Cap == cap)
+        {
+            agg = reuse;
+            agg.Ips.Clear();
+            agg.Prefixes.Clear();
+            agg.Networks.Clear();
+            agg.Countries.Clear();
+        }
+        else
+        {
+            agg = new IpDiversityAggregate(window, cap);
+        }
+        agg._expiredThrough = r.ReadInt64();
         agg.Ips.ReadFrom(r);
         agg.Prefixes.ReadFrom(r);
         agg.Networks.ReadFrom(r);

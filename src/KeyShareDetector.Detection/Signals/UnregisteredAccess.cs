@@ -111,6 +111,13 @@ public sealed class UnregisteredAccessAggregate
         }
     }
 
+    /// <summary>Back to a new aggregate's state (the codec reads another key's state into it).</summary>
+    internal void Clear()
+    {
+        _hits.Clear();
+        RegisteredCountry = null;
+    }
+
     public void ReadFrom(BinaryReader r)
     {
         ArgumentNullException.ThrowIfNull(r);

@@ -37,10 +37,39 @@ public sealed class KeyRiskState
     /// <summary>A state for the codec to fill: its IP diversity and spoofing aggregates are set by the caller.</summary>
     internal static KeyRiskState ForDecoding(string apiKeyId, DetectionPolicy policy) => new(apiKeyId, policy.Spoofing);
 
-    /// <summary>The spoofing rule of the policy the state was made or read under: its figures are stored as counted under it.</summary>
-    internal SpoofingRule SpoofingRule { get; }
+    /// <summary>
+    /// This state, emptied to be filled by the codec with another key's (as <see cref="ForDecoding"/> makes one): every
+    /// counter, the ladder, the registry and the findings as a new state has them, the aggregates cleared but kept with
+    /// their lists and tables, so reading key after key into one state does not build them again. The IP diversity
+    /// aggregate is left for the codec, which keeps it when the stored one has the same window and cap.
+    /// </summary>
+    internal KeyRiskState ResetForDecoding(string apiKeyId, DetectionPolicy policy)
+    {
+        ApiKeyId = apiKeyId;
+        SpoofingRule = policy.Spoofing;
+        AccountId = "";
+        StreamTime = long.MinValue;
+        Events = 0;
+        LateRecords = 0;
+        Ladder.Clear();
+        LastScore = 0;
+        LastSnapshotBucket = long.MinValue;
+        Registry = null;
+        Unregistered.Clear();
+        Travel.Clear();
+        Sessions.Clear();
+        Fingerprints.Clear();
+        Fleet.Clear();
+        _spoofing = null;
+        _spoofingSection = null;
+        Active.Clear();
+        return this;
+    }
 
-    public string ApiKeyId { get; }
+    /// <summary>The spoofing rule of the policy the state was made or read under: its figures are stored as counted under it.</summary>
+    internal SpoofingRule SpoofingRule { get; private set; }
+
+    public string ApiKeyId { get; private set; }
     public string AccountId { get; set; } = "";
     /// <summary>Largest event time seen for this key, epoch ms; long.MinValue before the first event.</summary>
     public long StreamTime { get; set; } = long.MinValue;

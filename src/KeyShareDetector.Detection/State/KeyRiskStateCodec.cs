@@ -229,7 +229,16 @@ public static class KeyRiskStateCodec
     /// reused buffer such as <see cref="EncodeInPlace(KeyRiskState, MemoryStream)"/>'s scratch; otherwise use the
     /// <see cref="ReadOnlySpan{T}"/> overload, which copies.
     /// </summary>
-    public static KeyRiskState Decode(ArraySegment<byte> data, DetectionPolicy policy)
+    public static KeyRiskState Decode(ArraySegment<byte> data, DetectionPolicy policy) => Decode(data, policy, reuse: null);
+
+    /// <summary>
+    /// <see cref="Decode(ArraySegment{byte}, DetectionPolicy)"/>, read into <paramref name="reuse"/> when given (which is
+    /// emptied first and returned): for a caller that decodes one key's state per record and is done with the previous
+    /// one before the next (the per-key stream stage), so the aggregates' lists and tables are not built again for every
+    /// record. Whatever <paramref name="reuse"/> held before, the state returned is the one <paramref name="data"/>
+    /// holds, exactly as a new one would read it.
+    /// </summary>
+    public static KeyRiskState Decode(ArraySegment<byte> data, DetectionPolicy policy, KeyRiskState? reuse)
     {
         ArgumentNullException.ThrowIfNull(policy);
         if (data.Count == 0) throw new InvalidDataException("empty key state");
@@ -239,7 +248,8 @@ public static class KeyRiskStateCodec
         int start = data.Offset + 1, count = data.Count - 1;
         var compact = format >= FormatV8 ? new CompactBinaryReader(bytes, start, count) : null;
         using var r = compact ?? new BinaryReader(new MemoryStream(bytes, start, count, writable: false), Encoding.UTF8);
-        var s = KeyRiskState.ForDecoding(r.ReadString(), policy);
+        string apiKeyId = r.ReadString();
+        var s = reuse?.ResetForDecoding(apiKeyId, policy) ?? KeyRiskState.ForDecoding(apiKeyId, policy);
         s.AccountId = r.ReadString();
         s.StreamTime = r.ReadInt64();
         if (compact is not null) compact.Base = s.StreamTime == long.MinValue ? 0 : s.StreamTime;
@@ -250,7 +260,7 @@ public static class KeyRiskStateCodec
         s.LastSnapshotBucket = r.ReadInt64();
 
         s.Registry = ReadRegistry(r);
-        s.IpDiversity = IpDiversityAggregate.Read(r);
+        s.IpDiversity = IpDiversityAggregate.Read(r, reuse?.IpDiversity);
         s.Unregistered.ReadFrom(r);
         s.Travel.ReadFrom(r);
         s.Sessions.ReadFrom(r);

@@ -43,6 +43,10 @@ public sealed class HoppingDistinctCounter
     private const byte ModeSketch = 1;
 
     private readonly HoppingWindowSpec _spec;
+    private readonly int _initialPrecision;
+
+    // A cleared counter whose member table grew beyond this (a hostile key's) gets a new one: clearing costs its capacity.
+    private const int KeptTableCapacity = 256;
 
     // Exact mode: every member; sketch mode: the evidence sample. Value: bitmask of ring slots the member was seen in.
     private Dictionary<string, ulong> _members;
@@ -67,6 +71,7 @@ public sealed class HoppingDistinctCounter
         _spec = spec;
         MaxMembers = maxMembers;
         SketchPrecision = sketchPrecision;
+        _initialPrecision = sketchPrecision;
         _members = new Dictionary<string, ulong>(StringComparer.Ordinal);
     }
 
@@ -239,6 +244,16 @@ public sealed class HoppingDistinctCounter
         {
             _buckets[BitOperations.TrailingZeroCount(rest)]!.WriteTo(writer);
         }
+    }
+
+    /// <summary>Back to a new counter's state (the codec reads another key's state into it): no members, exact mode.</summary>
+    internal void Clear()
+    {
+        if (_members.EnsureCapacity(0) > KeptTableCapacity) _members = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        else _members.Clear();
+        if (_buckets is not null) ReturnToExactMode();
+        Overflowed = false;
+        SketchPrecision = _initialPrecision;
     }
 
     /// <summary>Reads what <see cref="WriteTo"/> wrote (this or the pre-sketch layout) into this (empty) counter.</summary>

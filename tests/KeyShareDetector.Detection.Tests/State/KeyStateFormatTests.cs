@@ -16,7 +16,7 @@ namespace KeyShareDetector.Detection.Tests.State;
 /// </summary>
 public sealed class KeyStateFormatTests
 {
-    private enum Mode { Kept, Current, Format8, Format7 }
+    private enum Mode { Kept, Current, Format8, Format7, Reused }
 
     [Fact]
     public void Every_record_is_decided_alike_with_states_kept_as_objects_in_format_9_8_and_7()
@@ -55,6 +55,28 @@ public sealed class KeyStateFormatTests
             bytes9 += a.Length;
         }
         Assert.True(bytes9 * 2 < bytes7, $"format 9 should take well under half of format 7's bytes: {bytes9} against {bytes7}");
+    }
+
+    /// <summary>
+    /// The per-key stream stage decodes every record's state into one object (its lists and tables kept): whatever key
+    /// that object held before, the state read must be the stored one exactly (it writes the stored bytes again, checked
+    /// for every record inside <see cref="Run"/>) and decide as the kept object does, derived values (allowlist, window
+    /// count caches, sketches) included.
+    /// </summary>
+    [Fact]
+    public void Every_record_is_decided_alike_when_states_are_decoded_into_one_reused_object()
+    {
+        var scenario = TrafficSimulator.Generate(Scaled(keys: 600) with { DurationMs = 90 * 60_000L });
+
+        var (kept, _) = Run(scenario, Mode.Kept);
+        var (reused, _) = Run(scenario, Mode.Reused);
+
+        Assert.True(kept.Count(o => o.StartsWith('C')) >= 10, "the mix should raise commands, or this compares nothing");
+        Assert.Equal(kept.Count, reused.Count);
+        for (int i = 0; i < kept.Count; i++)
+        {
+            Assert.True(reused[i] == kept[i], $"outcome {i} differs with a reused state:\nkept:   {kept[i]}\nreused: {reused[i]}");
+        }
     }
 
     /// <summary>
@@ -208,6 +230,7 @@ public sealed class KeyStateFormatTests
         var states = new Dictionary<string, KeyRiskState>(StringComparer.Ordinal);
         var bytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var outcomes = new List<string>();
+        KeyRiskState? reused = null;
         int index = 0;
         foreach (var r in scenario.Records)
         {
@@ -216,6 +239,19 @@ public sealed class KeyStateFormatTests
             if (mode == Mode.Kept)
             {
                 if (!states.TryGetValue(r.Key, out state!)) states[r.Key] = state = engine.NewState(r.Key);
+            }
+            else if (mode == Mode.Reused)
+            {
+                if (bytes.TryGetValue(r.Key, out var stored))
+                {
+                    state = reused = KeyRiskStateCodec.Decode(new ArraySegment<byte>(stored), engine.Policy, reused);
+                    var written = KeyRiskStateCodec.Encode(state);
+                    Assert.True(written.AsSpan().SequenceEqual(stored), $"record {index}: the state read into the reused object for {r.Key} writes other bytes than were stored");
+                }
+                else
+                {
+                    state = engine.NewState(r.Key);
+                }
             }
             else
             {
@@ -230,7 +266,7 @@ public sealed class KeyStateFormatTests
                 case SimTopic.Registry: engine.OnRegistry(state, r.Registry!); break;
                 case SimTopic.Lifecycle: outcome = engine.OnLifecycle(state, r.Lifecycle!); break;
             }
-            if (mode == Mode.Current) bytes[r.Key] = KeyRiskStateCodec.Encode(state);
+            if (mode is Mode.Current or Mode.Reused) bytes[r.Key] = KeyRiskStateCodec.Encode(state);
             if (mode == Mode.Format8) bytes[r.Key] = KeyRiskStateCodec.EncodeV8(state);
             if (mode == Mode.Format7) bytes[r.Key] = KeyRiskStateCodec.EncodeV7(state);
 
