@@ -2,9 +2,11 @@ using KeyShareDetector.Benchmarks.EndToEnd;
 
 // The end-to-end bench: make bench-e2e (BENCH_E2E_EVENTS, BENCH_E2E_KEYS, ... or flags; see the README beside the
 // micro-benchmarks). "broker" is the child process that hosts the embedded broker; "state-bytes" measures the
-// encoded key state of the same mix without Kafka (StateBytes).
+// encoded key state of the same mix without Kafka (StateBytes); "state-codec" what the per-key stage spends per
+// record on the key state, decode, engine and encode, without Kafka (StateCodecProfile).
 if (args is [BrokerHost.Mode]) return BrokerHost.Run();
 if (args is [StateBytes.Mode, ..]) return StateBytes.Run(args);
+if (args is [StateCodecProfile.Mode, ..]) return StateCodecProfile.Run(args);
 
 E2eSettings settings;
 try
