@@ -43,6 +43,9 @@ public sealed class ConcurrentSessionsAggregate
     /// <summary>Network hashes counted on the stack up to this many active sessions, in a pooled array beyond.</summary>
     private const int StackNetworks = 128;
 
+    // A cleared aggregate keeps its array up to this size (twice the default cap of tracked sessions).
+    private const int KeptSessions = 128;
+
     private Session[] _sessions = [];
     private int _count;
     private long _newest = long.MinValue;
@@ -198,10 +201,14 @@ public sealed class ConcurrentSessionsAggregate
         }
     }
 
-    /// <summary>Back to a new aggregate's state (the codec reads another key's state into it); the array is kept.</summary>
+    /// <summary>
+    /// Back to a new aggregate's state (the codec reads another key's state into it); the array is kept unless a state
+    /// read under a larger cap grew it past <see cref="KeptSessions"/>.
+    /// </summary>
     internal void Clear()
     {
-        Array.Clear(_sessions, 0, _count);
+        if (_sessions.Length > KeptSessions) _sessions = [];
+        else Array.Clear(_sessions, 0, _count);
         _count = 0;
         _newest = long.MinValue;
         Overflowed = false;

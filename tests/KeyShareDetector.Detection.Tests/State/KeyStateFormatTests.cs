@@ -1,4 +1,5 @@
 using System.Text;
+using KeyShareDetector.Contracts;
 using KeyShareDetector.Contracts.Wire;
 using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Geo;
@@ -77,6 +78,115 @@ public sealed class KeyStateFormatTests
         {
             Assert.True(reused[i] == kept[i], $"outcome {i} differs with a reused state:\nkept:   {kept[i]}\nreused: {reused[i]}");
         }
+    }
+
+    /// <summary>
+    /// What the mix alone does not reach: the reused object first holds a hostile key (its IP counters in sketch mode,
+    /// its session table overflowed, an allowlist, its spoofing aggregate decoded), then a key whose fleet memory holds
+    /// a fresh network's use, then possibly a read cut short by damaged bytes; the state then read into it, in formats 9,
+    /// 8, 7 and 6 (which lacks the fresh network's use), must be the state read fresh: the same bytes, the same derived
+    /// values, and the same outcomes for a burst that pushes the key past its caps.
+    /// </summary>
+    [Fact]
+    public void A_state_read_into_an_object_that_held_a_hostile_key_or_a_cut_read_is_the_state_read_fresh()
+    {
+        var engine = Engine();
+        var scenario = TrafficSimulator.Generate(Scaled(keys: 200) with { DurationMs = 30 * 60_000L });
+        var (_, states) = Run(scenario, Mode.Kept);
+        long t0 = states.Values.Max(s => s.StreamTime) - 60_000;
+        var hostile = Hostile(engine, t0);
+        Assert.True(hostile.IpDiversity.Ips.IsEstimating, "the hostile key's IP counter should be in sketch mode");
+        Assert.True(hostile.Sessions.Overflowed, "the hostile key's session table should have overflowed");
+        byte[] hostileBytes = KeyRiskStateCodec.Encode(hostile);
+        var previous = states.Values.Where(x => x.Fleet.FreshStranger)
+            .Concat(states.Values.Where(x => x.Spoofing.ProcessedThrough != long.MinValue).Take(5))
+            .Select(x => KeyRiskStateCodec.Encode(x)).ToList();
+        Assert.Contains(states.Values, x => x.Fleet.FreshStranger);
+
+        int compared = 0;
+        foreach (var (key, kept) in states.Take(8))
+        {
+            byte[] before = previous[compared % previous.Count];
+            foreach (var encode in new Func<KeyRiskState, byte[]>[] { KeyRiskStateCodec.Encode, KeyRiskStateCodec.EncodeV8, KeyRiskStateCodec.EncodeV7, Format6 })
+            {
+                byte[] stored = encode(kept);
+                foreach (int cut in new[] { 0, hostileBytes.Length / 3, hostileBytes.Length / 2, hostileBytes.Length - 5 })
+                {
+                    var reused = KeyRiskStateCodec.Decode(new ArraySegment<byte>(hostileBytes), engine.Policy, reuse: null);
+                    _ = reused.Spoofing;
+                    KeyRiskStateCodec.Decode(new ArraySegment<byte>(before), engine.Policy, reused);
+                    _ = reused.Spoofing;
+                    if (cut > 0)
+                    {
+                        try
+                        {
+                            KeyRiskStateCodec.Decode(new ArraySegment<byte>(hostileBytes, 0, cut), engine.Policy, reused);
+                        }
+                        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException or OverflowException)
+                        {
+                            // Damaged bytes: the next read must still start clean.
+                        }
+                    }
+                    var read = KeyRiskStateCodec.Decode(new ArraySegment<byte>(stored), engine.Policy, reused);
+                    Assert.Same(reused, read);
+                    var fresh = KeyRiskStateCodec.Decode(new ArraySegment<byte>(stored), engine.Policy);
+                    Assert.Equal(KeyRiskStateCodec.Encode(fresh), KeyRiskStateCodec.Encode(read));
+                    Assert.Equal(fresh.Allowlist.IsEmpty, read.Allowlist.IsEmpty);
+                    Assert.Equal(fresh.IpDiversity.Ips.IsEstimating, read.IpDiversity.Ips.IsEstimating);
+                    Assert.Equal(fresh.IpDiversity.Ips.AllocatedSketches, read.IpDiversity.Ips.AllocatedSketches);
+                    Assert.Equal(fresh.IpDiversity.Ips.SketchPrecision, read.IpDiversity.Ips.SketchPrecision);
+                    Assert.Equal(fresh.StoredSpoofing is null, read.StoredSpoofing is null);
+                    long ts = Math.Max(fresh.StreamTime, t0);
+                    for (int i = 0; i < 300; i++)
+                    {
+                        var e = Access(key, ts + (i * 50), $"46.{i / 100}.{i % 100}.9", "ua/x" + (i % 20), "s" + i);
+                        Assert.Equal(Outcome(engine.OnAccess(fresh, e)), Outcome(engine.OnAccess(read, e)));
+                    }
+                    Assert.Equal(KeyRiskStateCodec.Encode(fresh), KeyRiskStateCodec.Encode(read));
+                    compared++;
+                }
+            }
+        }
+        Assert.Equal(8 * 4 * 4, compared);
+    }
+
+    private static AccessEvent Access(string key, long ts, string ip, string userAgent, string? session) => new()
+    {
+        EventId = $"e-{key}-{ts}-{ip}", Ts = ts, ApiKeyId = key, AccountId = "acct-" + key, Ip = ip, UserAgent = userAgent, SessionId = session,
+        Endpoint = "/v1/order", Method = "POST", TlsFingerprint = "tls-" + userAgent, ClientTs = ts - 50,
+    };
+
+    /// <summary>A key past its caps: 400 IPs (its counters in sketch mode), a session per request, an allowlist.</summary>
+    private static KeyRiskState Hostile(KeyRiskEngine engine, long t0)
+    {
+        var s = engine.NewState("hostile");
+        engine.OnRegistry(s, new KeyRegistryRecord
+        {
+            ApiKeyId = "hostile", AccountId = "acct-hostile", AllowedCidrs = ["203.0.113.0/24"], Permissions = [Permission.READ, Permission.TRADE], CreatedAt = t0 - 1000,
+        });
+        for (int i = 0; i < 400; i++) engine.OnAccess(s, Access("hostile", t0 + (i * 100), $"45.{i / 200}.{i % 200}.7", "ua/" + (i % 40), "sess-" + i));
+        return s;
+    }
+
+    private static string Outcome(EngineOutcome o) =>
+        (o.Command is { } c ? "C" + Encoding.UTF8.GetString(ContractCodecs.Command.SerializeJson(c)) : "") + "|" +
+        (o.Snapshot is { } s ? "S" + Encoding.UTF8.GetString(ContractCodecs.Features.SerializeJson(s)) : "") + "|" +
+        (o.Observations is { Count: > 0 } obs ? string.Join(";", obs) : "") + "|" + o.Late;
+
+    /// <summary>Format 6: format 7 without the fleet memory's fresh-network use (a bool and an int32 at the end of its part).</summary>
+    private static byte[] Format6(KeyRiskState s)
+    {
+        byte[] v7 = KeyRiskStateCodec.EncodeV7(s);
+        int end = 0;
+        foreach (var (part, n) in KeyRiskStateCodec.MeasureParts(s, 7))
+        {
+            end += n;
+            if (part == "fleet_memory") break;
+        }
+        var bytes = v7.ToList();
+        bytes.RemoveRange(end - 5, 5);
+        bytes[0] = 6;
+        return [.. bytes];
     }
 
     /// <summary>
