@@ -1,10 +1,6 @@
-using System.Globalization;
 using System.Text;
 using KeyShareDetector.Detection;
-using KeyShareDetector.Detection.Enforcement;
 using KeyShareDetector.Detection.Fleet;
-using KeyShareDetector.Detection.Geo;
-using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.State;
 using KeyShareDetector.Simulator;
 
@@ -22,22 +18,11 @@ internal static class StateBytes
 
     public static int Run(string[] args)
     {
-        int keys = 15_000;
-        int events = 300_000;
-        int seed = 1;
-        for (int i = 1; i + 1 < args.Length; i += 2)
-        {
-            int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            switch (args[i])
-            {
-                case "--keys": keys = v; break;
-                case "--events": events = v; break;
-                case "--seed": seed = v; break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
-            }
-        }
-        var (scenario, _) = BenchScenario.Generate(keys, events, seed, m => Console.Error.WriteLine(m));
-        var engine = new KeyRiskEngine(DetectionPolicy.Default, new CommandSigner("bench", Encoding.UTF8.GetBytes("state-bytes-bench-secret-0123456789")), BuiltInGeoTable.Default);
+        var options = new Dictionary<string, int> { ["keys"] = 15_000, ["events"] = 300_000, ["seed"] = 1 };
+        if (!OfflineMode.TryParse(args, options)) return 2;
+        int seed = options["seed"];
+        var (scenario, _) = BenchScenario.Generate(options["keys"], options["events"], seed, m => Console.Error.WriteLine(m));
+        var engine = OfflineMode.Engine(Mode);
         var policy = engine.Policy;
         var states = new Dictionary<string, KeyRiskState>(StringComparer.Ordinal);
         // The fleet stage as FleetTransformer runs it (entries swept every 10 min of stream time), its findings fed

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using KeyShareDetector.Detection;
-using KeyShareDetector.Detection.Enforcement;
-using KeyShareDetector.Detection.Geo;
-using KeyShareDetector.Detection.Policy;
 using KeyShareDetector.Detection.State;
 using KeyShareDetector.Simulator;
 
@@ -24,22 +20,11 @@ internal static class StateCodecProfile
 
     public static int Run(string[] args)
     {
-        int keys = 50_000;
-        int events = 1_000_000;
-        int passes = 4;
-        for (int i = 1; i + 1 < args.Length; i += 2)
-        {
-            int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            switch (args[i])
-            {
-                case "--keys": keys = v; break;
-                case "--events": events = v; break;
-                case "--passes": passes = v; break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
-            }
-        }
-        var (scenario, _) = BenchScenario.Generate(keys, events, 1, m => Console.Error.WriteLine(m));
-        var engine = new KeyRiskEngine(DetectionPolicy.Default, new CommandSigner("bench", Encoding.UTF8.GetBytes("state-codec-bench-secret-0123456789")), BuiltInGeoTable.Default);
+        var options = new Dictionary<string, int> { ["keys"] = 50_000, ["events"] = 1_000_000, ["passes"] = 4 };
+        if (!OfflineMode.TryParse(args, options)) return 2;
+        int passes = options["passes"];
+        var (scenario, _) = BenchScenario.Generate(options["keys"], options["events"], 1, m => Console.Error.WriteLine(m));
+        var engine = OfflineMode.Engine(Mode);
         var policy = engine.Policy;
         // Pass 0 warms up (tiered compilation); then new objects and the reused one alternate.
         for (int pass = 0; pass <= passes; pass++)
