@@ -174,17 +174,14 @@ public sealed class DetectorService : IAsyncDisposable
         config.LingerMs = options.CommitIntervalMs;
     }
 
-    /// <summary>Builds the topology and starts it; returns once it is RUNNING or throws after <paramref name="readyTimeout"/>.</summary>
-    public static async Task<DetectorService> StartAsync(DetectorOptions options, PolicyBook policies, WireCodecs codecs,
-        TimeSpan readyTimeout, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, TimeProvider? time = null)
+    /// <summary>
+    /// The stream configuration the detector runs with for <paramref name="options"/>: guarantee, threads, polling,
+    /// commits, group timeouts, producer defaults and the operator's settings on top. The exception handlers are added
+    /// by <see cref="StartAsync"/>; the end-to-end bench runs a topology doing nothing with the same configuration.
+    /// </summary>
+    public static StreamConfig<StringSerDes, ByteArraySerDes> StreamConfigFor(DetectorOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException("invalid detector options: " + string.Join("; ", errors), nameof(options));
-
-        var metrics = new DetectorMetrics(time);
-        var live = new LivePolicy(policies);
-        var topology = DetectorTopology.Build(options, live, metrics, codecs);
         var config = new StreamConfig<StringSerDes, ByteArraySerDes>
         {
             ApplicationId = options.ApplicationId,
@@ -210,6 +207,21 @@ public sealed class DetectorService : IAsyncDisposable
         ApplyProducerDefaults(config, options);
         foreach (var (k, v) in options.KafkaSettings) StreamConfigSettings.Apply(config, k, v);
         foreach (var (k, v) in options.StreamSettings) StreamConfigSettings.Apply(config, k, v);
+        return config;
+    }
+
+    /// <summary>Builds the topology and starts it; returns once it is RUNNING or throws after <paramref name="readyTimeout"/>.</summary>
+    public static async Task<DetectorService> StartAsync(DetectorOptions options, PolicyBook policies, WireCodecs codecs,
+        TimeSpan readyTimeout, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException("invalid detector options: " + string.Join("; ", errors), nameof(options));
+
+        var metrics = new DetectorMetrics(time);
+        var live = new LivePolicy(policies);
+        var topology = DetectorTopology.Build(options, live, metrics, codecs);
+        var config = StreamConfigFor(options, loggerFactory);
 
         DetectorService? created = null;
         config.InnerExceptionHandler = e =>

@@ -215,20 +215,21 @@ internal sealed class DetectorRun : IAsyncDisposable
     }
 
     /// <summary>Options for one detector on the bench broker, as `keyshare run` would set them on an embedded broker.</summary>
-    public static DetectorOptions OptionsFor(string bootstrap, string applicationId, TopicNames topics, int partitions, int fleetPartitions, int threads, int waitMs, int commitMs) => new()
+    public static DetectorOptions OptionsFor(string bootstrap, string applicationId, TopicNames topics, int partitions, E2eSettings settings) => new()
     {
-        FleetPartitions = fleetPartitions,
-        CommitIntervalMs = commitMs,
-        PollMs = waitMs,
-        FetchWaitMaxMs = waitMs,
+        FleetPartitions = settings.FleetPartitions,
+        CommitIntervalMs = settings.CommitMs,
+        PollMs = settings.WaitMs,
+        FetchWaitMaxMs = settings.WaitMs,
+        MaxPollRecords = settings.MaxPollRecords,
         ApplicationId = applicationId,
         BootstrapServers = bootstrap,
         Topics = topics,
         InputPartitions = partitions,
-        StreamThreads = threads,
+        StreamThreads = settings.Threads,
         // With more than one stream thread the group has several members; the embedded broker waits for a member
         // that has not rejoined until its session times out (45 s by default), which would stall the run.
-        SessionTimeoutMs = threads > 1 ? 6000 : null,
+        SessionTimeoutMs = settings.Threads > 1 ? 6000 : null,
         ExactlyOnce = true,
         StateDir = Path.Combine(Path.GetTempPath(), applicationId),
         WatchPolicyTopic = false,

@@ -20,6 +20,12 @@ internal static class E2eReport
 
     public static double Ratio(E2eResult r) => DetectorEventsPerSecond(r) / r.Bare.EventsPerSecond;
 
+    /// <summary>Streamiz doing nothing, with the detector's configuration, against the bare consumer: the most any topology's ratio can be here.</summary>
+    public static double FloorRatio(E2eResult r) => r.Floor.EventsPerSecond / r.Bare.EventsPerSecond;
+
+    /// <summary>The detector against Streamiz doing nothing: the share of Streamiz's own rate the detector's work leaves.</summary>
+    public static double RatioToFloor(E2eResult r) => DetectorEventsPerSecond(r) / r.Floor.EventsPerSecond;
+
     /// <summary>Stream threads' CPU microseconds per input record the detector read.</summary>
     public static double StreamCpuMicros(DetectorOutcome d) => d.RecordsIn == 0 ? 0 : d.StreamThreadCpuSeconds * 1e6 / d.RecordsIn;
 
@@ -57,15 +63,18 @@ internal static class E2eReport
         var d = r.Detector;
         AnsiConsole.MarkupLine($"[bold]keyshare end-to-end bench[/]  {Markup.Escape(command)}");
         AnsiConsole.MarkupLine(Markup.Escape($"{Environment.ProcessorCount} cores, {Machine.CpuModel()}, {Machine.MemoryTotal()}; load average {r.LoadAverageStart} at start, {r.LoadAverageEnd} at end"));
-        AnsiConsole.MarkupLine(Markup.Escape($"{r.Log.DistinctKeys:N0} keys, {r.Log.EventCount:N0} events ({r.Log.Records.GetValueOrDefault(SimTopic.Access):N0} access, {r.Log.Records.GetValueOrDefault(SimTopic.Orders):N0} orders) + {r.Log.Records.GetValueOrDefault(SimTopic.Registry):N0} registry + {r.Log.Records.GetValueOrDefault(SimTopic.Lifecycle):N0} lifecycle records over {r.Scenario.DurationMs / 60_000.0:F1} min of event time; {r.Partitions} partitions per topic ({(r.Settings.FleetPartitions > 0 ? r.Settings.FleetPartitions : r.Partitions)} for the fleet stage); {r.Settings.Threads} stream thread(s), exactly-once, fetch wait and poll {r.Settings.WaitMs} ms, commit every {r.Settings.CommitMs} ms; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "unset (glibc default)"}; DOTNET_TC_CallCountingDelayMs={Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") ?? "unset (100)"}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"{r.Log.DistinctKeys:N0} keys, {r.Log.EventCount:N0} events ({r.Log.Records.GetValueOrDefault(SimTopic.Access):N0} access, {r.Log.Records.GetValueOrDefault(SimTopic.Orders):N0} orders) + {r.Log.Records.GetValueOrDefault(SimTopic.Registry):N0} registry + {r.Log.Records.GetValueOrDefault(SimTopic.Lifecycle):N0} lifecycle records over {r.Scenario.DurationMs / 60_000.0:F1} min of event time; {r.Partitions} partitions per topic ({(r.Settings.FleetPartitions > 0 ? r.Settings.FleetPartitions : r.Partitions)} for the fleet stage); {r.Settings.Threads} stream thread(s), exactly-once, fetch wait and poll {r.Settings.WaitMs} ms, commit every {r.Settings.CommitMs} ms, at most {r.Settings.MaxPollRecords} records per poll; broker group.initial.rebalance.delay.ms {BrokerHost.BrokerGroupInitialRebalanceDelayMs}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "unset (glibc default)"}; DOTNET_TC_CallCountingDelayMs={Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs") ?? "unset (100)"}"));
 
         var t = new Table().AddColumns("phase", "measure", "value");
         t.AddRow("preload", "records appended (producer, idempotent)", $"{r.Preload.Records:N0} in {r.Preload.Seconds:F1} s ({r.Preload.Records / r.Preload.Seconds:N0}/s)");
         t.AddRow("", "dropped by the broker", r.Preload.NothingDropped ? "none (low watermarks 0, high = counts)" : "[red]SOME[/]");
         t.AddRow("bare consumer", "events/s (records/s)", $"{r.Bare.EventsPerSecond:N0} ({r.Bare.RecordsPerSecond:N0}) in {r.Bare.Seconds:F1} s, {r.Bare.CpuSeconds:F1} CPU s");
+        var f = r.Floor;
+        t.AddRow("streamiz floor", "events/s, start to last record (from first record)", $"{f.EventsPerSecond:N0} ({f.EventsPerSecondFromFirstRecord:N0}) in {f.Seconds:F1} s, of which start-up {f.StartupSeconds:F1} s");
+        t.AddRow("", "ratio to the bare consumer; stream threads' CPU per record", $"{FloorRatio(r):F2}; {f.StreamCpuMicrosPerRecord:F1} µs ({f.StreamThreadCpuSeconds:F1} CPU s, process {f.CpuSeconds:F1} CPU s)");
         t.AddRow("detector", "events/s (records/s), start to last command", $"{DetectorEventsPerSecond(r):N0} ({r.Log.Count / d.Seconds:N0}) in {d.Seconds:F1} s, of which start-up {d.StartupSeconds:F1} s");
         t.AddRow("", "events/s from first record read", $"{r.Log.EventCount / d.SecondsFromFirstRecord:N0}");
-        t.AddRow("", "ratio to the bare consumer", $"{Ratio(r):F2}");
+        t.AddRow("", "ratio to the bare consumer (to the streamiz floor)", $"{Ratio(r):F2} ({RatioToFloor(r):F2})");
         t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
         t.AddRow("", "CPU s by thread kind", Kinds(d.CpuByThreadKind));
         t.AddRow("", "stream threads' CPU per input record (less load-dependent)", $"{StreamCpuMicros(d):F1} µs ({d.StreamThreadCpuSeconds:F1} CPU s)");
@@ -125,7 +134,7 @@ internal static class E2eReport
                 ["git_commit"] = Environment.GetEnvironmentVariable("BENCH_GIT_COMMIT"),
                 ["settings"] = new JsonObject
                 {
-                    ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["fleet_partitions"] = r.Settings.FleetPartitions > 0 ? r.Settings.FleetPartitions : r.Partitions, ["malloc_arena_max"] = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"), ["dotnet_tc_call_counting_delay_ms"] = Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"), ["stream_threads"] = r.Settings.Threads, ["fetch_wait_and_poll_ms"] = r.Settings.WaitMs, ["commit_interval_ms"] = r.Settings.CommitMs,
+                    ["events"] = r.Settings.Events, ["keys"] = r.Settings.Keys, ["partitions"] = r.Partitions, ["fleet_partitions"] = r.Settings.FleetPartitions > 0 ? r.Settings.FleetPartitions : r.Partitions, ["malloc_arena_max"] = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"), ["dotnet_tc_call_counting_delay_ms"] = Environment.GetEnvironmentVariable("DOTNET_TC_CallCountingDelayMs"), ["stream_threads"] = r.Settings.Threads, ["fetch_wait_and_poll_ms"] = r.Settings.WaitMs, ["commit_interval_ms"] = r.Settings.CommitMs, ["max_poll_records"] = r.Settings.MaxPollRecords, ["broker_group_initial_rebalance_delay_ms"] = BrokerHost.BrokerGroupInitialRebalanceDelayMs,
                     ["seed"] = r.Settings.Seed, ["load"] = r.Settings.Load, ["load_producer_linger_ms"] = r.Settings.LingerMs, ["exactly_once"] = true, ["wire_format_out"] = "json", ["policy"] = "built-in default",
                 },
             },
@@ -169,12 +178,21 @@ internal static class E2eReport
                 ["seconds_from_first_record"] = r.Bare.SecondsFromFirstRecord, ["events_per_second"] = r.Bare.EventsPerSecond,
                 ["records_per_second"] = r.Bare.RecordsPerSecond, ["cpu_seconds"] = r.Bare.CpuSeconds,
             },
+            ["streamiz_floor"] = new JsonObject
+            {
+                ["definition"] = "a Streamiz stream with the detector's stream configuration over the same four input topics, merged into one sub-topology, whose only processor counts records: no parsing, store or output",
+                ["records"] = r.Floor.Records, ["events"] = r.Floor.Events, ["seconds"] = r.Floor.Seconds, ["startup_seconds"] = r.Floor.StartupSeconds,
+                ["seconds_from_first_record"] = r.Floor.SecondsFromFirstRecord, ["events_per_second"] = r.Floor.EventsPerSecond,
+                ["events_per_second_from_first_record"] = r.Floor.EventsPerSecondFromFirstRecord, ["ratio_to_bare_consumer"] = FloorRatio(r),
+                ["cpu_seconds"] = r.Floor.CpuSeconds, ["stream_thread_cpu_seconds"] = r.Floor.StreamThreadCpuSeconds,
+                ["stream_thread_cpu_us_per_record"] = r.Floor.StreamCpuMicrosPerRecord,
+            },
             ["detector"] = new JsonObject
             {
                 ["seconds"] = d.Seconds, ["startup_seconds"] = d.StartupSeconds, ["seconds_from_first_record"] = d.SecondsFromFirstRecord,
                 ["events_per_second"] = DetectorEventsPerSecond(r), ["records_per_second"] = r.Log.Count / d.Seconds,
                 ["events_per_second_from_first_record"] = r.Log.EventCount / d.SecondsFromFirstRecord,
-                ["ratio_to_bare_consumer"] = Ratio(r),
+                ["ratio_to_bare_consumer"] = Ratio(r), ["ratio_to_streamiz_floor"] = RatioToFloor(r),
                 ["records_in"] = d.RecordsIn, ["commands_received"] = d.Commands.Count, ["distinct_commands_received"] = d.DistinctCommands, ["commands_decided"] = d.CommandsDecided,
                 ["timeline"] = Timeline(d.Timeline),
                 ["commands_by_action"] = Obj(d.CommandsByAction), ["alerts_by_severity"] = Obj(d.AlertsBySeverity),

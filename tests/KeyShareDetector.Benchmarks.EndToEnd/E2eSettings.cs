@@ -36,6 +36,8 @@ internal sealed record E2eSettings
     public int WaitMs { get; init; } = 10;
     /// <summary>The detector's commit interval (ms), as `keyshare run`'s Detector:CommitIntervalMs (default 100).</summary>
     public int CommitMs { get; init; } = 100;
+    /// <summary>Most records a stream thread takes per poll (Streamiz's MaxPollRecords; `keyshare run`: Detector:MaxPollRecords).</summary>
+    public int MaxPollRecords { get; init; } = 500;
     public int Seed { get; init; } = 1;
     /// <summary>Share of the measured detector maximum the latency phase produces at.</summary>
     public double Load { get; init; } = 0.5;
@@ -68,6 +70,7 @@ internal sealed record E2eSettings
             FleetPartitions = Env("BENCH_E2E_FLEET_PARTITIONS", s.FleetPartitions),
             WaitMs = Env("BENCH_E2E_WAIT_MS", s.WaitMs),
             CommitMs = Env("BENCH_E2E_COMMIT_MS", s.CommitMs),
+            MaxPollRecords = Env("BENCH_E2E_MAX_POLL_RECORDS", s.MaxPollRecords),
             Seed = Env("BENCH_E2E_SEED", s.Seed),
             LatencyEvents = Env("BENCH_E2E_LATENCY_EVENTS", s.LatencyEvents),
             LingerMs = Env("BENCH_E2E_LINGER_MS", s.LingerMs),
@@ -85,13 +88,14 @@ internal sealed record E2eSettings
                 "--fleet-partitions" => s with { FleetPartitions = Int(name, Value()) },
                 "--wait-ms" => s with { WaitMs = Int(name, Value()) },
                 "--commit-ms" => s with { CommitMs = Int(name, Value()) },
+                "--max-poll-records" => s with { MaxPollRecords = Int(name, Value()) },
                 "--seed" => s with { Seed = Int(name, Value()) },
                 "--load" => s with { Load = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--latency-events" => s with { LatencyEvents = Int(name, Value()) },
                 "--linger-ms" => s with { LingerMs = Int(name, Value()) },
                 "--out" => s with { Out = Value() },
                 "--phase-deadline-minutes" => s with { PhaseDeadline = TimeSpan.FromMinutes(Int(name, Value())) },
-                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --fleet-partitions --threads --wait-ms --commit-ms --seed --load --latency-events --linger-ms --out --phase-deadline-minutes)"),
+                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --fleet-partitions --threads --wait-ms --commit-ms --max-poll-records --seed --load --latency-events --linger-ms --out --phase-deadline-minutes)"),
             };
         }
         var errors = s.Validate();
@@ -109,6 +113,7 @@ internal sealed record E2eSettings
         if (Threads is < 1 or > 16) e.Add("--threads (BENCH_E2E_THREADS) must be within 1..16");
         if (WaitMs is < 1 or > 1000) e.Add("--wait-ms (BENCH_E2E_WAIT_MS) must be within 1..1000");
         if (CommitMs is < 1 or > 60_000) e.Add("--commit-ms (BENCH_E2E_COMMIT_MS) must be within 1..60000");
+        if (MaxPollRecords is < 1 or > 1_000_000) e.Add("--max-poll-records (BENCH_E2E_MAX_POLL_RECORDS) must be within 1..1000000");
         if (Load is <= 0 or > 1) e.Add("--load must be within (0, 1]");
         if (LingerMs is < 0 or > 1000) e.Add("--linger-ms (BENCH_E2E_LINGER_MS) must be within 0..1000");
         if (LatencyEvents < 0) e.Add("--latency-events (BENCH_E2E_LATENCY_EVENTS) must be >= 0");

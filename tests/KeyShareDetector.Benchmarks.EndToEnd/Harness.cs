@@ -62,6 +62,7 @@ internal sealed record E2eResult(
     RecordLog Log,
     PreloadResult Preload,
     ReadResult Bare,
+    FloorResult Floor,
     DetectorOutcome Detector,
     IReadOnlyList<TopicMarks> DetectorTopics,
     MemoryResult Memory,
@@ -107,7 +108,7 @@ internal static class HeapDump
     }
 }
 
-/// <summary>Runs the four phases in order: preload, bare consumer, detector at full speed (with memory), detector at half load (latency).</summary>
+/// <summary>Runs the phases in order: preload, bare consumer, detector at full speed (with memory), detector at half load (latency), Streamiz doing nothing.</summary>
 internal static class Harness
 {
     /// <summary>
@@ -137,7 +138,7 @@ internal static class Harness
         long biggest = Partitioning.Largest(log, partitions);
         using var broker = BrokerProcess.Start();
         string id = Guid.NewGuid().ToString("N")[..8];
-        var throughputOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-" + id, new TopicNames(), partitions, settings.FleetPartitions, settings.Threads, settings.WaitMs, settings.CommitMs);
+        var throughputOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-" + id, new TopicNames(), partitions, settings);
         var throughputTopics = DetectorRun.Topics(throughputOptions);
         broker.CreateTopics(throughputTopics);
         say($"broker pid {broker.Pid} at {broker.BootstrapServers}; {throughputTopics.Count} topics, {partitions} partitions each but the fleet stage's {throughputOptions.FleetPartitionCount} (fullest input partition {biggest / 1048576.0:F1} MB of the broker's 5 MB)");
@@ -178,7 +179,7 @@ internal static class Harness
         // 4. Half load, event time rebased to now, a fresh detector on fresh topics.
         // Half of the steady rate (from the first record read to the last command), the start-up left out.
         double rate = settings.Load * log.EventCount / detector.SecondsFromFirstRecord;
-        var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), partitions, settings.FleetPartitions, settings.Threads, settings.WaitMs, settings.CommitMs);
+        var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), partitions, settings);
         broker.CreateTopics(DetectorRun.Topics(latencyOptions));
         long shift = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - log.Ts(0);
         var rebased = log.Shifted(shift, settings.LatencyEvents > 0 ? settings.LatencyEvents : int.MaxValue);
@@ -196,7 +197,12 @@ internal static class Harness
         latency = latency with { BrokerCpuSeconds = (broker.CpuTime - brokerCpuAtLatency).TotalSeconds, LingerMs = settings.LingerMs };
         say($"latency: p50 {latency.P50Ms:F0} ms, p99 {latency.P99Ms:F0} ms over {latency.Matched:N0} commands");
 
-        return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, detector, detectorTopics, memory, latency, growth, started, DateTimeOffset.UtcNow,
+        // 5. Streamiz with the detector's configuration and a topology that does nothing, over the preloaded inputs
+        // again: the most any topology on Streamiz reads here. Last, so that it cannot disturb the detector's figures.
+        var floor = await StreamizFloor.RunAsync(throughputOptions, log, settings.PhaseDeadline, say, ct);
+        say($"streamiz floor: {floor.EventsPerSecond:N0} events/s ({floor.Seconds:F1} s, first record after {floor.StartupSeconds:F1} s)");
+
+        return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, floor, detector, detectorTopics, memory, latency, growth, started, DateTimeOffset.UtcNow,
             loadStart, Machine.LoadAverage(), generateSeconds, brokerCpuSeconds, keyStateBytes);
     }
 }

@@ -34,6 +34,8 @@ internal static class StateCodecProfile
             var scratch = new MemoryStream(8192);
             KeyRiskState? reused = null;
             long n = 0, storedBytes = 0, decodeTicks = 0, decodeBytes = 0, engineTicks = 0, engineBytes = 0, encodeTicks = 0, encodeBytes = 0;
+            // The same by input topic: records, state bytes read, and decode / engine / encode ticks.
+            var kinds = new long[Enum.GetValues<SimTopic>().Length, 5];
             foreach (var r in scenario.Records)
             {
                 n++;
@@ -67,12 +69,31 @@ internal static class StateCodecProfile
                 engineBytes += a2 - a1;
                 encodeTicks += t3 - t2;
                 encodeBytes += a3 - a2;
+                int k = (int)r.Topic;
+                kinds[k, 0]++;
+                kinds[k, 1] += stored?.Length ?? 0;
+                kinds[k, 2] += t1 - t0;
+                kinds[k, 3] += t2 - t1;
+                kinds[k, 4] += t3 - t2;
             }
             double Us(long ticks) => ticks * 1e6 / Stopwatch.Frequency / n;
             string what = pass == 0 ? "warm-up" : reuse ? "reused object" : "new objects";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pass {pass} ({what}): {n:N0} records, stored state {storedBytes / (double)n:F0} B per record; decode {Us(decodeTicks):F2} µs {decodeBytes / n:N0} B; " +
                 $"engine {Us(engineTicks):F2} µs {engineBytes / n:N0} B; encode and copy {Us(encodeTicks):F2} µs {encodeBytes / n:N0} B"));
+            if (pass == passes)
+            {
+                // Where the time goes by input: share of all records, then per record of that input.
+                foreach (SimTopic t in Enum.GetValues<SimTopic>())
+                {
+                    long c = kinds[(int)t, 0];
+                    if (c == 0) continue;
+                    double Per(int i) => kinds[(int)t, i] * 1e6 / Stopwatch.Frequency / c;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {t}: {c * 100.0 / n:F1} % of records, stored state {kinds[(int)t, 1] / (double)c:F0} B; decode {Per(2):F2} µs, engine {Per(3):F2} µs, encode and copy {Per(4):F2} µs; " +
+                        $"{(kinds[(int)t, 2] + kinds[(int)t, 3] + kinds[(int)t, 4]) * 100.0 / (decodeTicks + engineTicks + encodeTicks):F1} % of the time"));
+                }
+            }
         }
         return 0;
     }

@@ -78,4 +78,53 @@ public sealed class EmbeddedBrokerTests
         consumer.Commit([new TopicPartitionOffset(input, 3)]);
         Assert.Equal(new Offset(3), consumer.Committed([input], TimeSpan.FromSeconds(10)).Single().Offset);
     }
+
+    /// <summary>
+    /// With an initial rebalance delay a new group's members that join one after the other are assigned together, once
+    /// (what the end-to-end bench's broker uses so that two stream threads do not wait out a second rebalance); the first
+    /// member never holds every partition on its own and gives them back.
+    /// </summary>
+    [Fact]
+    public async Task A_new_group_waits_its_initial_rebalance_delay_and_assigns_members_that_joined_in_it_together()
+    {
+        using var cluster = new EmbeddedKafkaCluster(groupInitialRebalanceDelayMs: 4000);
+        cluster.CreateTopic("joined", 4);
+        var assigned = new[] { 0, 0 };
+        var revoked = new[] { 0, 0 };
+        var consumers = Enumerable.Range(0, 2).Select(i => new ConsumerBuilder<Null, string>(new ConsumerConfig
+            {
+                BootstrapServers = cluster.BootstrapServers, GroupId = "delayed-group", EnableAutoCommit = false, SessionTimeoutMs = 6000,
+            })
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                if (partitions.Count > 0) Interlocked.Increment(ref assigned[i]);
+            })
+            .SetPartitionsRevokedHandler((_, partitions) =>
+            {
+                if (partitions.Count > 0) Interlocked.Increment(ref revoked[i]);
+            })
+            .Build()).ToArray();
+        try
+        {
+            foreach (var c in consumers) c.Subscribe("joined");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (consumers.Any(c => c.Assignment.Count == 0))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the two members were not both assigned within 60 s");
+                foreach (var c in consumers) c.Consume(TimeSpan.FromMilliseconds(50));
+            }
+            Assert.Equal(4, consumers.Sum(c => c.Assignment.Count));
+            Assert.Equal([1, 1], assigned);
+            Assert.Equal([0, 0], revoked);
+        }
+        finally
+        {
+            foreach (var c in consumers)
+            {
+                c.Close();
+                c.Dispose();
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EmbeddedKafkaCluster(groupInitialRebalanceDelayMs: -1));
+    }
 }

@@ -71,4 +71,36 @@ public sealed class DetectorServiceTests
         Assert.NotEqual("status", config.DeliveryReportFields);
         Assert.Equal(Partitioner.Murmur2Random, config.Partitioner);
     }
+
+    /// <summary>
+    /// The configuration the detector starts with (and the bench's Streamiz floor runs with) carries every option that
+    /// shapes a stream thread's loop, the producer defaults, and the operator's settings last.
+    /// </summary>
+    [Fact]
+    public void The_stream_configuration_carries_the_options_and_the_operators_settings_win()
+    {
+        var options = new DetectorOptions
+        {
+            BootstrapServers = "localhost:9092", ApplicationId = "config-check", StreamThreads = 3, CommitIntervalMs = 250, PollMs = 7,
+            MaxPollRecords = 1234, MaxTaskIdleMs = 20, FetchWaitMaxMs = 11, SessionTimeoutMs = 6000,
+            KafkaSettings = new Dictionary<string, string> { ["linger.ms"] = "40" },
+        };
+        var config = DetectorService.StreamConfigFor(options);
+        Assert.Equal("config-check", config.ApplicationId);
+        Assert.Equal(ProcessingGuarantee.EXACTLY_ONCE, config.Guarantee);
+        Assert.Equal(3, config.NumStreamThreads);
+        Assert.Equal(250, config.CommitIntervalMs);
+        Assert.Equal(7, config.PollMs);
+        Assert.Equal(1234, config.MaxPollRecords);
+        Assert.Equal(20, config.MaxTaskIdleMs);
+        Assert.Equal(11, config.FetchWaitMaxMs);
+        Assert.Equal(6000, config.SessionTimeoutMs);
+        Assert.Equal(600, config.HeartbeatIntervalMs);
+        Assert.Equal("status", config.DeliveryReportFields);
+        Assert.Equal(40, config.LingerMs);
+
+        var leastOnce = DetectorService.StreamConfigFor(options with { ExactlyOnce = false, KafkaSettings = new Dictionary<string, string>() });
+        Assert.Equal(ProcessingGuarantee.AT_LEAST_ONCE, leastOnce.Guarantee);
+        Assert.Null(leastOnce.LingerMs);
+    }
 }

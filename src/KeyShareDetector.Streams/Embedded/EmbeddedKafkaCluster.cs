@@ -17,8 +17,18 @@ public sealed class EmbeddedKafkaCluster : IDisposable, ITopicProvisioner
     private IntPtr _owner;
     private IntPtr _cluster;
 
-    public EmbeddedKafkaCluster(int brokers = 1)
+    /// <param name="brokers">Brokers in the cluster.</param>
+    /// <param name="groupInitialRebalanceDelayMs">
+    /// How long a new (empty) consumer group waits for more members before its first assignment, as a broker's
+    /// group.initial.rebalance.delay.ms (3000 by default on Kafka). 0 here by default: tests and the demo want joins
+    /// quick. A group whose members join one after the other within that delay is assigned once; without it, this
+    /// broker assigns the first member alone and then holds the whole group for the session timeout less 1 s when the
+    /// next one joins (librdkafka's rdkafka_mock_cgrp.c), where a real broker rebalances as soon as every member has
+    /// rejoined.
+    /// </param>
+    public EmbeddedKafkaCluster(int brokers = 1, int groupInitialRebalanceDelayMs = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(groupInitialRebalanceDelayMs);
         if (brokers < 1) throw new ArgumentOutOfRangeException(nameof(brokers), "an embedded cluster needs at least 1 broker");
         RdKafkaLibrary.EnsureLoaded();
         var err = new StringBuilder(512);
@@ -38,7 +48,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable, ITopicProvisioner
         BootstrapServers = Marshal.PtrToStringAnsi(MockClusterNative.rd_kafka_mock_cluster_bootstraps(_cluster))
             ?? throw new InvalidOperationException("the embedded cluster reported no bootstrap servers");
         // Group joins wait 3 s by default, as on a real broker; tests and the demo want them quick.
-        MockClusterNative.rd_kafka_mock_group_initial_rebalance_delay_ms(_cluster, 0);
+        MockClusterNative.rd_kafka_mock_group_initial_rebalance_delay_ms(_cluster, groupInitialRebalanceDelayMs);
     }
 
     public int Brokers { get; }

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using KeyShareDetector.Simulator;
+using KeyShareDetector.Streams;
+using Microsoft.Extensions.Logging.Abstractions;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+
+namespace KeyShareDetector.Benchmarks.EndToEnd;
+
+/// <summary>What Streamiz itself reads with the detector's configuration and a topology that does nothing.</summary>
+internal sealed record FloorResult(long Records, long Events, double Seconds, double StartupSeconds, double SecondsFromFirstRecord, double CpuSeconds, double StreamThreadCpuSeconds)
+{
+    public double EventsPerSecond => Events / Seconds;
+    public double EventsPerSecondFromFirstRecord => Events / SecondsFromFirstRecord;
+    public double StreamCpuMicrosPerRecord => Records == 0 ? 0 : StreamThreadCpuSeconds * 1e6 / Records;
+}
+
+/// <summary>
+/// The last phase, after the detector's two: the same four input topics read by a Streamiz stream with the
+/// detector's own stream configuration (<see cref="DetectorService.StreamConfigFor"/>: exactly-once, threads, poll,
+/// fetch wait, commit interval, producer defaults) and the detector's input shape (one source per topic, merged into one
+/// sub-topology, so as many tasks as input partitions), whose only processor counts what it is given: no parsing, no
+/// store, nothing sent. It is the most any topology on Streamiz reads here, measured in the same run as the bare
+/// consumer, so the table shows how much of the gap to the bare consumer is Streamiz's and how much the detector's.
+/// </summary>
+internal static class StreamizFloor
+{
+    public static async Task<FloorResult> RunAsync(DetectorOptions detectorOptions, RecordLog log, TimeSpan deadline, Action<string> say, CancellationToken ct)
+    {
+        var options = detectorOptions with { ApplicationId = "bench-floor-" + Guid.NewGuid().ToString("N")[..8] };
+        options = options with { StateDir = Path.Combine(Path.GetTempPath(), options.ApplicationId) };
+        var topics = options.Topics;
+        var builder = new StreamBuilder();
+        var bytes = new ByteArraySerDes();
+        long records = 0, events = 0, firstTicks = 0, lastTicks = 0;
+        long expected = log.Count;
+        builder.Stream<byte[], byte[]>(topics.Access, bytes, bytes)
+            .Merge(builder.Stream<byte[], byte[]>(topics.Orders, bytes, bytes))
+            .Merge(builder.Stream<byte[], byte[]>(topics.Registry, bytes, bytes))
+            .Merge(builder.Stream<byte[], byte[]>(topics.Lifecycle, bytes, bytes))
+            .Foreach((_, _, context) =>
+            {
+                long n = Interlocked.Increment(ref records);
+                if (n == 1) Interlocked.Exchange(ref firstTicks, Stopwatch.GetTimestamp());
+                if (n == expected) Interlocked.Exchange(ref lastTicks, Stopwatch.GetTimestamp());
+                if (context.Topic == topics.Access || context.Topic == topics.Orders) Interlocked.Increment(ref events);
+            });
+        var config = DetectorService.StreamConfigFor(options, NullLoggerFactory.Instance);
+        string? failure = null;
+        config.InnerExceptionHandler = e =>
+        {
+            failure = DetectorService.Describe(e);
+            return ExceptionHandlerResponse.FAIL;
+        };
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long startTicks = Stopwatch.GetTimestamp();
+        var stream = new KafkaStream(builder.Build(), config);
+        try
+        {
+            await stream.StartAsync(ct);
+            double lastSay = 0;
+            while (Interlocked.Read(ref lastTicks) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (failure is not null) throw new InvalidOperationException("the Streamiz floor's stream failed: " + failure);
+                if (clock.Elapsed > deadline) throw new TimeoutException($"the Streamiz floor read {Interlocked.Read(ref records):N0} of {log.Count:N0} records within {deadline}");
+                long n = Interlocked.Read(ref records);
+                if (clock.Elapsed.TotalSeconds - lastSay >= 5)
+                {
+                    lastSay = clock.Elapsed.TotalSeconds;
+                    say($"streamiz floor: {lastSay:F0} s, read {n:N0}/{log.Count:N0}");
+                }
+                await Task.Delay(5, ct);
+            }
+            // From the start to the last record counted, and the start-up to the first (as the detector's figures).
+            double seconds = Stopwatch.GetElapsedTime(startTicks, Interlocked.Read(ref lastTicks)).TotalSeconds;
+            double startup = Stopwatch.GetElapsedTime(startTicks, Interlocked.Read(ref firstTicks)).TotalSeconds;
+            double streamCpu = ThreadCpu.StreamThreadSeconds(options.ApplicationId);
+            return new FloorResult(Interlocked.Read(ref records), Interlocked.Read(ref events), seconds, startup, seconds - startup,
+                (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, streamCpu);
+        }
+        finally
+        {
+            stream.Dispose();
+            try
+            {
+                if (Directory.Exists(options.StateDir)) Directory.Delete(options.StateDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp directory left behind is harmless.
+            }
+        }
+    }
+}
