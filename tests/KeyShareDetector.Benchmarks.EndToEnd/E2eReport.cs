@@ -20,11 +20,11 @@ internal static class E2eReport
 
     public static double Ratio(E2eResult r) => DetectorEventsPerSecond(r) / r.Bare.EventsPerSecond;
 
-    /// <summary>Streamiz doing nothing, with the detector's configuration, against the bare consumer: the most any topology's ratio can be here.</summary>
-    public static double FloorRatio(E2eResult r) => r.Floor.EventsPerSecond / r.Bare.EventsPerSecond;
+    /// <summary>A Streamiz floor (doing nothing, or counting per key), with the detector's configuration, against the bare consumer: the most such a topology's ratio can be here.</summary>
+    public static double FloorRatio(E2eResult r, FloorResult f) => f.EventsPerSecond / r.Bare.EventsPerSecond;
 
     /// <summary>The detector against Streamiz doing nothing: the share of Streamiz's own rate the detector's work leaves.</summary>
-    public static double RatioToFloor(E2eResult r) => DetectorEventsPerSecond(r) / r.Floor.EventsPerSecond;
+    public static double RatioToFloor(E2eResult r) => DetectorEventsPerSecond(r) / r.Floors[0].EventsPerSecond;
 
     /// <summary>Stream threads' CPU microseconds per input record the detector read.</summary>
     public static double StreamCpuMicros(DetectorOutcome d) => d.RecordsIn == 0 ? 0 : d.StreamThreadCpuSeconds * 1e6 / d.RecordsIn;
@@ -69,12 +69,14 @@ internal static class E2eReport
         t.AddRow("preload", "records appended (producer, idempotent)", $"{r.Preload.Records:N0} in {r.Preload.Seconds:F1} s ({r.Preload.Records / r.Preload.Seconds:N0}/s)");
         t.AddRow("", "dropped by the broker", r.Preload.NothingDropped ? "none (low watermarks 0, high = counts)" : "[red]SOME[/]");
         t.AddRow("bare consumer", "events/s (records/s)", $"{r.Bare.EventsPerSecond:N0} ({r.Bare.RecordsPerSecond:N0}) in {r.Bare.Seconds:F1} s, {r.Bare.CpuSeconds:F1} CPU s");
-        var f = r.Floor;
-        t.AddRow("streamiz floor", "events/s, start to last record (from first record)", $"{f.EventsPerSecond:N0} ({f.EventsPerSecondFromFirstRecord:N0}) in {f.Seconds:F1} s, of which start-up {f.StartupSeconds:F1} s");
-        t.AddRow("", "ratio to the bare consumer; stream threads' CPU per record", $"{FloorRatio(r):F2}; {f.StreamCpuMicrosPerRecord:F1} µs ({f.StreamThreadCpuSeconds:F1} CPU s, process {f.CpuSeconds:F1} CPU s)");
+        foreach (var f in r.Floors)
+        {
+            t.AddRow(Markup.Escape($"streamiz floor: {f.Topology}"), "events/s, start to last record (from first record)", $"{f.EventsPerSecond:N0} ({f.EventsPerSecondFromFirstRecord:N0}) in {f.Seconds:F1} s, of which start-up {f.StartupSeconds:F1} s");
+            t.AddRow("", "ratio to the bare consumer; stream threads' CPU per record", $"{FloorRatio(r, f):F2}; {f.StreamCpuMicrosPerRecord:F1} µs ({f.StreamThreadCpuSeconds:F1} CPU s, process {f.CpuSeconds:F1} CPU s)");
+        }
         t.AddRow("detector", "events/s (records/s), start to last command", $"{DetectorEventsPerSecond(r):N0} ({r.Log.Count / d.Seconds:N0}) in {d.Seconds:F1} s, of which start-up {d.StartupSeconds:F1} s");
         t.AddRow("", "events/s from first record read", $"{r.Log.EventCount / d.SecondsFromFirstRecord:N0}");
-        t.AddRow("", "ratio to the bare consumer (to the streamiz floor)", $"{Ratio(r):F2} ({RatioToFloor(r):F2})");
+        t.AddRow("", "ratio to the bare consumer (to the streamiz floor doing nothing)", $"{Ratio(r):F2} ({RatioToFloor(r):F2})");
         t.AddRow("", "CPU s (detector process / broker process)", $"{d.CpuSeconds:F1} / {r.BrokerCpuSecondsDuringDetector:F1}");
         t.AddRow("", "CPU s by thread kind", Kinds(d.CpuByThreadKind));
         t.AddRow("", "stream threads' CPU per input record (less load-dependent)", $"{StreamCpuMicros(d):F1} µs ({d.StreamThreadCpuSeconds:F1} CPU s)");
@@ -178,15 +180,17 @@ internal static class E2eReport
                 ["seconds_from_first_record"] = r.Bare.SecondsFromFirstRecord, ["events_per_second"] = r.Bare.EventsPerSecond,
                 ["records_per_second"] = r.Bare.RecordsPerSecond, ["cpu_seconds"] = r.Bare.CpuSeconds,
             },
-            ["streamiz_floor"] = new JsonObject
+            ["streamiz_floors"] = new JsonArray(r.Floors.Select(f => (JsonNode)new JsonObject
             {
-                ["definition"] = "a Streamiz stream with the detector's stream configuration over the same four input topics, merged into one sub-topology, whose only processor counts records: no parsing, store or output",
-                ["records"] = r.Floor.Records, ["events"] = r.Floor.Events, ["seconds"] = r.Floor.Seconds, ["startup_seconds"] = r.Floor.StartupSeconds,
-                ["seconds_from_first_record"] = r.Floor.SecondsFromFirstRecord, ["events_per_second"] = r.Floor.EventsPerSecond,
-                ["events_per_second_from_first_record"] = r.Floor.EventsPerSecondFromFirstRecord, ["ratio_to_bare_consumer"] = FloorRatio(r),
-                ["cpu_seconds"] = r.Floor.CpuSeconds, ["stream_thread_cpu_seconds"] = r.Floor.StreamThreadCpuSeconds,
-                ["stream_thread_cpu_us_per_record"] = r.Floor.StreamCpuMicrosPerRecord,
-            },
+                ["topology"] = f.Topology,
+                ["definition"] = "a Streamiz stream with the detector's stream configuration over the same four input topics, merged into one sub-topology; " +
+                    (f.Topology == StreamizFloor.Nothing ? "its only processor counts records: no parsing, store or output" : "each record also counted per key (GroupByKey().Count()) in an in-memory store logged to its changelog, as the detector's per-key state is; nothing else"),
+                ["records"] = f.Records, ["events"] = f.Events, ["seconds"] = f.Seconds, ["startup_seconds"] = f.StartupSeconds,
+                ["seconds_from_first_record"] = f.SecondsFromFirstRecord, ["events_per_second"] = f.EventsPerSecond,
+                ["events_per_second_from_first_record"] = f.EventsPerSecondFromFirstRecord, ["ratio_to_bare_consumer"] = FloorRatio(r, f),
+                ["cpu_seconds"] = f.CpuSeconds, ["stream_thread_cpu_seconds"] = f.StreamThreadCpuSeconds,
+                ["stream_thread_cpu_us_per_record"] = f.StreamCpuMicrosPerRecord,
+            }).ToArray()),
             ["detector"] = new JsonObject
             {
                 ["seconds"] = d.Seconds, ["startup_seconds"] = d.StartupSeconds, ["seconds_from_first_record"] = d.SecondsFromFirstRecord,

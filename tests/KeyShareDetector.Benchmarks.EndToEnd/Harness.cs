@@ -54,7 +54,7 @@ internal sealed record GrowthResult(MemoryReading BeforeInstance, MemoryReading 
     public double InstanceMb => Mb(Started.Rss - BeforeInstance.Rss);
 }
 
-/// <summary>Everything one run measured.</summary>
+/// <summary>Everything one run measured. <see cref="Floors"/>: Streamiz doing nothing, then counting per key.</summary>
 internal sealed record E2eResult(
     E2eSettings Settings,
     ScenarioOptions Scenario,
@@ -62,7 +62,7 @@ internal sealed record E2eResult(
     RecordLog Log,
     PreloadResult Preload,
     ReadResult Bare,
-    FloorResult Floor,
+    IReadOnlyList<FloorResult> Floors,
     DetectorOutcome Detector,
     IReadOnlyList<TopicMarks> DetectorTopics,
     MemoryResult Memory,
@@ -197,12 +197,18 @@ internal static class Harness
         latency = latency with { BrokerCpuSeconds = (broker.CpuTime - brokerCpuAtLatency).TotalSeconds, LingerMs = settings.LingerMs };
         say($"latency: p50 {latency.P50Ms:F0} ms, p99 {latency.P99Ms:F0} ms over {latency.Matched:N0} commands");
 
-        // 5. Streamiz with the detector's configuration and a topology that does nothing, over the preloaded inputs
-        // again: the most any topology on Streamiz reads here. Last, so that it cannot disturb the detector's figures.
-        var floor = await StreamizFloor.RunAsync(throughputOptions, log, settings.PhaseDeadline, say, ct);
-        say($"streamiz floor: {floor.EventsPerSecond:N0} events/s ({floor.Seconds:F1} s, first record after {floor.StartupSeconds:F1} s)");
+        // 5. Streamiz with the detector's configuration over the preloaded inputs again, with a topology that does
+        // nothing (the most any topology on Streamiz reads here) and one that only counts per key in a logged store
+        // (the most a per-key stateful one reads). Last, so that they cannot disturb the detector's figures.
+        var floors = new List<FloorResult>();
+        foreach (string topology in new[] { StreamizFloor.Nothing, StreamizFloor.CountPerKey })
+        {
+            var floor = await StreamizFloor.RunAsync(topology, throughputOptions, log, spec => broker.CreateTopics([spec]), settings.PhaseDeadline, say, ct);
+            say($"streamiz floor ({topology}): {floor.EventsPerSecond:N0} events/s ({floor.Seconds:F1} s, first record after {floor.StartupSeconds:F1} s)");
+            floors.Add(floor);
+        }
 
-        return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, floor, detector, detectorTopics, memory, latency, growth, started, DateTimeOffset.UtcNow,
+        return new E2eResult(settings, scenarioOptions, partitions, log, preload, bare, floors, detector, detectorTopics, memory, latency, growth, started, DateTimeOffset.UtcNow,
             loadStart, Machine.LoadAverage(), generateSeconds, brokerCpuSeconds, keyStateBytes);
     }
 }

@@ -3,12 +3,15 @@ using KeyShareDetector.Simulator;
 using KeyShareDetector.Streams;
 using Microsoft.Extensions.Logging.Abstractions;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Processors;
 using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.Table;
+using KeyShareDetector.Streams.Provisioning;
 
 namespace KeyShareDetector.Benchmarks.EndToEnd;
 
-/// <summary>What Streamiz itself reads with the detector's configuration and a topology that does nothing.</summary>
-internal sealed record FloorResult(long Records, long Events, double Seconds, double StartupSeconds, double SecondsFromFirstRecord, double CpuSeconds, double StreamThreadCpuSeconds)
+/// <summary>What Streamiz itself reads with the detector's configuration and a topology that does (almost) nothing.</summary>
+internal sealed record FloorResult(string Topology, long Records, long Events, double Seconds, double StartupSeconds, double SecondsFromFirstRecord, double CpuSeconds, double StreamThreadCpuSeconds)
 {
     public double EventsPerSecond => Events / Seconds;
     public double EventsPerSecondFromFirstRecord => Events / SecondsFromFirstRecord;
@@ -25,7 +28,19 @@ internal sealed record FloorResult(long Records, long Events, double Seconds, do
 /// </summary>
 internal static class StreamizFloor
 {
-    public static async Task<FloorResult> RunAsync(DetectorOptions detectorOptions, RecordLog log, TimeSpan deadline, Action<string> say, CancellationToken ct)
+    /// <summary>The processor only counts the records it is given.</summary>
+    public const string Nothing = "nothing";
+
+    /// <summary>
+    /// The records also go to a per-key count (<c>GroupByKey().Count()</c>) in an in-memory store logged to its changelog,
+    /// as the detector's per-key state is: one store read and one store write with a changelog record per input record,
+    /// the least a per-key stateful topology does. The changelog topic is created through <c>createTopic</c> first.
+    /// </summary>
+    public const string CountPerKey = "count per key";
+
+    private const string CountStore = "floor-count";
+
+    public static async Task<FloorResult> RunAsync(string topology, DetectorOptions detectorOptions, RecordLog log, Action<TopicSpec> createTopic, TimeSpan deadline, Action<string> say, CancellationToken ct)
     {
         var options = detectorOptions with { ApplicationId = "bench-floor-" + Guid.NewGuid().ToString("N")[..8] };
         options = options with { StateDir = Path.Combine(Path.GetTempPath(), options.ApplicationId) };
@@ -34,17 +49,31 @@ internal static class StreamizFloor
         var bytes = new ByteArraySerDes();
         long records = 0, events = 0, firstTicks = 0, lastTicks = 0;
         long expected = log.Count;
-        builder.Stream<byte[], byte[]>(topics.Access, bytes, bytes)
+        var inputs = builder.Stream<byte[], byte[]>(topics.Access, bytes, bytes)
             .Merge(builder.Stream<byte[], byte[]>(topics.Orders, bytes, bytes))
             .Merge(builder.Stream<byte[], byte[]>(topics.Registry, bytes, bytes))
-            .Merge(builder.Stream<byte[], byte[]>(topics.Lifecycle, bytes, bytes))
-            .Foreach((_, _, context) =>
-            {
-                long n = Interlocked.Increment(ref records);
-                if (n == 1) Interlocked.Exchange(ref firstTicks, Stopwatch.GetTimestamp());
-                if (n == expected) Interlocked.Exchange(ref lastTicks, Stopwatch.GetTimestamp());
-                if (context.Topic == topics.Access || context.Topic == topics.Orders) Interlocked.Increment(ref events);
-            });
+            .Merge(builder.Stream<byte[], byte[]>(topics.Lifecycle, bytes, bytes));
+        void Count(byte[] key, byte[] value, IRecordContext context)
+        {
+            long n = Interlocked.Increment(ref records);
+            if (n == 1) Interlocked.Exchange(ref firstTicks, Stopwatch.GetTimestamp());
+            if (n == expected) Interlocked.Exchange(ref lastTicks, Stopwatch.GetTimestamp());
+            if (context.Topic == topics.Access || context.Topic == topics.Orders) Interlocked.Increment(ref events);
+        }
+        switch (topology)
+        {
+            case Nothing:
+                inputs.Foreach(Count);
+                break;
+            case CountPerKey:
+                // Counted before the store's update; the update follows in the same call, so the last one is a few
+                // microseconds after the last record is counted.
+                inputs.Peek(Count).GroupByKey().Count(InMemory.As<byte[], long>(CountStore).WithKeySerdes(bytes).WithValueSerdes(new Int64SerDes()));
+                createTopic(new TopicSpec($"{options.ApplicationId}-{CountStore}-changelog", options.InputPartitions, 1));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(topology), topology, "a floor topology");
+        }
         var config = DetectorService.StreamConfigFor(options, NullLoggerFactory.Instance);
         string? failure = null;
         config.InnerExceptionHandler = e =>
@@ -69,7 +98,7 @@ internal static class StreamizFloor
                 if (clock.Elapsed.TotalSeconds - lastSay >= 5)
                 {
                     lastSay = clock.Elapsed.TotalSeconds;
-                    say($"streamiz floor: {lastSay:F0} s, read {n:N0}/{log.Count:N0}");
+                    say($"streamiz floor ({topology}): {lastSay:F0} s, read {n:N0}/{log.Count:N0}");
                 }
                 await Task.Delay(5, ct);
             }
@@ -77,7 +106,7 @@ internal static class StreamizFloor
             double seconds = Stopwatch.GetElapsedTime(startTicks, Interlocked.Read(ref lastTicks)).TotalSeconds;
             double startup = Stopwatch.GetElapsedTime(startTicks, Interlocked.Read(ref firstTicks)).TotalSeconds;
             double streamCpu = ThreadCpu.StreamThreadSeconds(options.ApplicationId);
-            return new FloorResult(Interlocked.Read(ref records), Interlocked.Read(ref events), seconds, startup, seconds - startup,
+            return new FloorResult(topology, Interlocked.Read(ref records), Interlocked.Read(ref events), seconds, startup, seconds - startup,
                 (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, streamCpu);
         }
         finally
