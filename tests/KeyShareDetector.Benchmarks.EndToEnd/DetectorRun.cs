@@ -202,7 +202,8 @@ internal sealed class DetectorRun : IAsyncDisposable
         TryDelete(Options.StateDir);
     }
 
-    private static void TryDelete(string dir)
+    /// <summary>Deletes a stream's state directory; one left behind in the temp directory is harmless.</summary>
+    internal static void TryDelete(string dir)
     {
         try
         {

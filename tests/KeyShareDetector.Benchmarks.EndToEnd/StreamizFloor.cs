@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using KeyShareDetector.Simulator;
 using KeyShareDetector.Streams;
+using KeyShareDetector.Streams.Provisioning;
 using Microsoft.Extensions.Logging.Abstractions;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Processors;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.Table;
-using KeyShareDetector.Streams.Provisioning;
 
 namespace KeyShareDetector.Benchmarks.EndToEnd;
 
@@ -19,12 +19,13 @@ internal sealed record FloorResult(string Topology, long Records, long Events, d
 }
 
 /// <summary>
-/// The last phase, after the detector's two: the same four input topics read by a Streamiz stream with the
-/// detector's own stream configuration (<see cref="DetectorService.StreamConfigFor"/>: exactly-once, threads, poll,
-/// fetch wait, commit interval, producer defaults) and the detector's input shape (one source per topic, merged into one
-/// sub-topology, so as many tasks as input partitions), whose only processor counts what it is given: no parsing, no
-/// store, nothing sent. It is the most any topology on Streamiz reads here, measured in the same run as the bare
-/// consumer, so the table shows how much of the gap to the bare consumer is Streamiz's and how much the detector's.
+/// The last phases, after the detector's two: the same four input topics read by a Streamiz stream with the detector's
+/// own stream configuration (<see cref="DetectorService.StreamConfigFor"/>: exactly-once, threads, poll, fetch wait,
+/// commit interval, producer defaults) and the detector's input shape (one source per topic, merged into one
+/// sub-topology, so as many tasks as input partitions), doing <see cref="Nothing"/> but counting what it is given, or
+/// also a <see cref="CountPerKey"/>. What they read is the most such a topology on Streamiz reads here, measured in the
+/// same run as the bare consumer, so the table shows how much of the gap to the bare consumer is Streamiz's and how
+/// much the detector's.
 /// </summary>
 internal static class StreamizFloor
 {
@@ -53,7 +54,7 @@ internal static class StreamizFloor
             .Merge(builder.Stream<byte[], byte[]>(topics.Orders, bytes, bytes))
             .Merge(builder.Stream<byte[], byte[]>(topics.Registry, bytes, bytes))
             .Merge(builder.Stream<byte[], byte[]>(topics.Lifecycle, bytes, bytes));
-        void Count(byte[] key, byte[] value, IRecordContext context)
+        void Tally(byte[] key, byte[] value, IRecordContext context)
         {
             long n = Interlocked.Increment(ref records);
             if (n == 1) Interlocked.Exchange(ref firstTicks, Stopwatch.GetTimestamp());
@@ -63,12 +64,12 @@ internal static class StreamizFloor
         switch (topology)
         {
             case Nothing:
-                inputs.Foreach(Count);
+                inputs.Foreach(Tally);
                 break;
             case CountPerKey:
                 // Counted before the store's update; the update follows in the same call, so the last one is a few
                 // microseconds after the last record is counted.
-                inputs.Peek(Count).GroupByKey().Count(InMemory.As<byte[], long>(CountStore).WithKeySerdes(bytes).WithValueSerdes(new Int64SerDes()));
+                inputs.Peek(Tally).GroupByKey().Count(InMemory.As<byte[], long>(CountStore).WithKeySerdes(bytes).WithValueSerdes(new Int64SerDes()));
                 createTopic(new TopicSpec($"{options.ApplicationId}-{CountStore}-changelog", options.InputPartitions, 1));
                 break;
             default:
@@ -82,7 +83,6 @@ internal static class StreamizFloor
             return ExceptionHandlerResponse.FAIL;
         };
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
         long startTicks = Stopwatch.GetTimestamp();
         var stream = new KafkaStream(builder.Build(), config);
         try
@@ -93,11 +93,12 @@ internal static class StreamizFloor
             {
                 ct.ThrowIfCancellationRequested();
                 if (failure is not null) throw new InvalidOperationException("the Streamiz floor's stream failed: " + failure);
-                if (clock.Elapsed > deadline) throw new TimeoutException($"the Streamiz floor read {Interlocked.Read(ref records):N0} of {log.Count:N0} records within {deadline}");
+                var elapsed = Stopwatch.GetElapsedTime(startTicks);
+                if (elapsed > deadline) throw new TimeoutException($"the Streamiz floor read {Interlocked.Read(ref records):N0} of {log.Count:N0} records within {deadline}");
                 long n = Interlocked.Read(ref records);
-                if (clock.Elapsed.TotalSeconds - lastSay >= 5)
+                if (elapsed.TotalSeconds - lastSay >= 5)
                 {
-                    lastSay = clock.Elapsed.TotalSeconds;
+                    lastSay = elapsed.TotalSeconds;
                     say($"streamiz floor ({topology}): {lastSay:F0} s, read {n:N0}/{log.Count:N0}");
                 }
                 await Task.Delay(5, ct);
@@ -112,14 +113,7 @@ internal static class StreamizFloor
         finally
         {
             stream.Dispose();
-            try
-            {
-                if (Directory.Exists(options.StateDir)) Directory.Delete(options.StateDir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A temp directory left behind is harmless.
-            }
+            DetectorRun.TryDelete(options.StateDir);
         }
     }
 }

@@ -94,6 +94,7 @@ public sealed class EmbeddedBrokerTests
         var consumers = Enumerable.Range(0, 2).Select(i => new ConsumerBuilder<Null, string>(new ConsumerConfig
             {
                 BootstrapServers = cluster.BootstrapServers, GroupId = "delayed-group", EnableAutoCommit = false, SessionTimeoutMs = 6000,
+                IsolationLevel = IsolationLevel.ReadCommitted,
             })
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
