@@ -52,6 +52,12 @@ internal sealed record E2eSettings
     /// (43 s of event time at the bench's speed-up) made 1.3 % of the input late and p99 1.1 s.
     /// </summary>
     public int LingerMs { get; init; } = 500;
+    /// <summary>
+    /// Partitions of the latency phase's topics (0 = as many as the throughput phase's). The throughput phase needs
+    /// enough partitions to hold the whole preloaded backlog under the embedded broker's 5 MB per partition; a stream
+    /// read as it arrives does not.
+    /// </summary>
+    public int LatencyPartitions { get; init; }
     /// <summary>Most events the latency phase plays (0 = all of them).</summary>
     public int LatencyEvents { get; init; }
     public string Out { get; init; } = Path.Combine("artifacts", "bench", "e2e.json");
@@ -73,6 +79,7 @@ internal sealed record E2eSettings
             MaxPollRecords = Env("BENCH_E2E_MAX_POLL_RECORDS", s.MaxPollRecords),
             Seed = Env("BENCH_E2E_SEED", s.Seed),
             LatencyEvents = Env("BENCH_E2E_LATENCY_EVENTS", s.LatencyEvents),
+            LatencyPartitions = Env("BENCH_E2E_LATENCY_PARTITIONS", s.LatencyPartitions),
             LingerMs = Env("BENCH_E2E_LINGER_MS", s.LingerMs),
         };
         for (int i = 0; i < args.Count; i++)
@@ -92,10 +99,11 @@ internal sealed record E2eSettings
                 "--seed" => s with { Seed = Int(name, Value()) },
                 "--load" => s with { Load = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--latency-events" => s with { LatencyEvents = Int(name, Value()) },
+                "--latency-partitions" => s with { LatencyPartitions = Int(name, Value()) },
                 "--linger-ms" => s with { LingerMs = Int(name, Value()) },
                 "--out" => s with { Out = Value() },
                 "--phase-deadline-minutes" => s with { PhaseDeadline = TimeSpan.FromMinutes(Int(name, Value())) },
-                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --fleet-partitions --threads --wait-ms --commit-ms --max-poll-records --seed --load --latency-events --linger-ms --out --phase-deadline-minutes)"),
+                _ => throw new ArgumentException($"unknown option {name} (known: --events --keys --partitions --fleet-partitions --threads --wait-ms --commit-ms --max-poll-records --seed --load --latency-events --latency-partitions --linger-ms --out --phase-deadline-minutes)"),
             };
         }
         var errors = s.Validate();
@@ -117,6 +125,7 @@ internal sealed record E2eSettings
         if (Load is <= 0 or > 1) e.Add("--load must be within (0, 1]");
         if (LingerMs is < 0 or > 1000) e.Add("--linger-ms (BENCH_E2E_LINGER_MS) must be within 0..1000");
         if (LatencyEvents < 0) e.Add("--latency-events (BENCH_E2E_LATENCY_EVENTS) must be >= 0");
+        if (LatencyPartitions is < 0 or > 512) e.Add("--latency-partitions (BENCH_E2E_LATENCY_PARTITIONS) must be within 0..512 (0 = as the throughput phase)");
         return e;
     }
 

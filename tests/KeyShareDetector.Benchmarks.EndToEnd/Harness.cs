@@ -179,7 +179,8 @@ internal static class Harness
         // 4. Half load, event time rebased to now, a fresh detector on fresh topics.
         // Half of the steady rate (from the first record read to the last command), the start-up left out.
         double rate = settings.Load * log.EventCount / detector.SecondsFromFirstRecord;
-        var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), partitions, settings);
+        int latencyPartitions = settings.LatencyPartitions > 0 ? settings.LatencyPartitions : partitions;
+        var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), latencyPartitions, settings);
         broker.CreateTopics(DetectorRun.Topics(latencyOptions));
         long shift = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - log.Ts(0);
         var rebased = log.Shifted(shift, settings.LatencyEvents > 0 ? settings.LatencyEvents : int.MaxValue);
