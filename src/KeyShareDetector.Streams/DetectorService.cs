@@ -177,7 +177,8 @@ public sealed class DetectorService : IAsyncDisposable
     /// <summary>
     /// The stream configuration the detector runs with for <paramref name="options"/>: guarantee, threads, polling,
     /// commits, group timeouts, producer defaults and the operator's settings on top. The exception handlers are added
-    /// by <see cref="StartAsync"/>; the end-to-end bench runs a topology doing nothing with the same configuration.
+    /// by <see cref="StartAsync"/>; the end-to-end bench runs its Streamiz floors with the same configuration. The
+    /// options are not validated here: <see cref="StartAsync"/> does that first.
     /// </summary>
     public static StreamConfig<StringSerDes, ByteArraySerDes> StreamConfigFor(DetectorOptions options, ILoggerFactory? loggerFactory = null)
     {

@@ -180,6 +180,10 @@ internal static class Harness
         // Half of the steady rate (from the first record read to the last command), the start-up left out.
         double rate = settings.Load * log.EventCount / detector.SecondsFromFirstRecord;
         int latencyPartitions = settings.LatencyPartitions > 0 ? settings.LatencyPartitions : partitions;
+        if (latencyPartitions < partitions)
+        {
+            say($"latency phase on {latencyPartitions} partitions: the broker keeps {Partitioning.MockPartitionBytes / 1048576} MB per partition, so a detector that falls more than that behind loses input there and the phase runs into its deadline");
+        }
         var latencyOptions = DetectorRun.OptionsFor(broker.BootstrapServers, "bench-lat-" + id, new TopicNames().WithSuffix(".lat"), latencyPartitions, settings);
         broker.CreateTopics(DetectorRun.Topics(latencyOptions));
         long shift = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - log.Ts(0);
@@ -205,7 +209,7 @@ internal static class Harness
         foreach (string topology in new[] { StreamizFloor.Nothing, StreamizFloor.CountPerKey })
         {
             var floor = await StreamizFloor.RunAsync(topology, throughputOptions, log, spec => broker.CreateTopics([spec]), settings.PhaseDeadline, say, ct);
-            say($"streamiz floor ({topology}): {floor.EventsPerSecond:N0} events/s ({floor.Seconds:F1} s, first record after {floor.StartupSeconds:F1} s)");
+            say($"streamiz floor ({topology}): {floor.EventsPerSecond:N0} events/s ({floor.Seconds:F1} s, first record after {floor.SecondsToFirstRecord:F1} s)");
             floors.Add(floor);
         }
 

@@ -126,6 +126,12 @@ public sealed class EmbeddedBrokerTests
                 c.Dispose();
             }
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => new EmbeddedKafkaCluster(groupInitialRebalanceDelayMs: -1));
+    }
+
+    [Fact]
+    public void A_negative_initial_rebalance_delay_is_refused()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new EmbeddedKafkaCluster(groupInitialRebalanceDelayMs: -1));
+        Assert.Equal("groupInitialRebalanceDelayMs", e.ParamName);
     }
 }

@@ -99,6 +99,10 @@ public sealed class DetectorServiceTests
         Assert.Equal("status", config.DeliveryReportFields);
         Assert.Equal(40, config.LingerMs);
 
+        // The stream-only settings come after the Kafka ones.
+        var streamWins = DetectorService.StreamConfigFor(options with { StreamSettings = new Dictionary<string, string> { ["linger.ms"] = "60" } });
+        Assert.Equal(60, streamWins.LingerMs);
+
         var leastOnce = DetectorService.StreamConfigFor(options with { ExactlyOnce = false, KafkaSettings = new Dictionary<string, string>() });
         Assert.Equal(ProcessingGuarantee.AT_LEAST_ONCE, leastOnce.Guarantee);
         Assert.Null(leastOnce.LingerMs);
