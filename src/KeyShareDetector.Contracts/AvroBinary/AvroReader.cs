@@ -166,6 +166,12 @@ internal ref struct AvroReader
 
             if (blockCount < 0)
             {
+                // The one negative long without a positive counterpart: corrupt, not a count.
+                if (blockCount == long.MinValue)
+                {
+                    throw Malformed(field, $"array block count {blockCount} is out of range");
+                }
+
                 blockCount = -blockCount;
                 long blockSize = ReadLong(field);
                 if (blockSize < 0 || blockSize > Remaining)

@@ -66,6 +66,28 @@ public sealed class AvroErrorTests
         Assert.Equal(ContractErrorCodes.UnknownSchema, Assert.Throws<ContractException>(() => ContractCodecs.Access.Deserialize(order)).Code);
     }
 
+    /// <summary>
+    /// Regression (a property test's corruption, CI): an array block count of long.MinValue, whose negation overflows,
+    /// escaped as an OverflowException instead of a parse error.
+    /// </summary>
+    [Fact]
+    public void An_array_block_count_of_the_smallest_long_is_a_parse_error()
+    {
+        // KeyRegistryRecord body: two one-character strings (length 1 = 0x02), then the allowed CIDRs' block count.
+        byte[] body = AvroWireFormat<KeyRegistryRecord>.SerializeBody(new KeyRegistryRecord
+        {
+            ApiKeyId = "k", AccountId = "a", AllowedCidrs = ["10.0.0.0/8"], Permissions = [Permission.READ], Status = KeyStatus.ACTIVE, CreatedAt = 1,
+        });
+        Assert.Equal([0x02, (byte)'k', 0x02, (byte)'a', 0x02], body[..5]);
+        // zigzag(long.MinValue) = 2^64 - 1: nine 0xFF bytes and a final 0x01.
+        byte[] corrupt = [.. body[..4], 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, .. body[5..]];
+
+        var ex = Assert.Throws<ContractException>(() => AvroWireFormat<KeyRegistryRecord>.DeserializeBody(corrupt));
+
+        Assert.Equal(ContractErrorCodes.ParseError, ex.Code);
+        Assert.Contains("allowed_cidrs", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_enum_index_outside_the_symbols_is_an_unknown_enum()
     {
