@@ -58,6 +58,9 @@ internal sealed record E2eSettings
     /// read as it arrives does not.
     /// </summary>
     public int LatencyPartitions { get; init; }
+
+    /// <summary>The latency phase's partition count, given the one the throughput phase runs on.</summary>
+    public int LatencyPartitionsFor(int throughputPartitions) => LatencyPartitions > 0 ? LatencyPartitions : throughputPartitions;
     /// <summary>Most events the latency phase plays (0 = all of them).</summary>
     public int LatencyEvents { get; init; }
     public string Out { get; init; } = Path.Combine("artifacts", "bench", "e2e.json");

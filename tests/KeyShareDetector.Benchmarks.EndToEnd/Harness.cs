@@ -108,7 +108,7 @@ internal static class HeapDump
     }
 }
 
-/// <summary>Runs the phases in order: preload, bare consumer, detector at full speed (with memory), detector at half load (latency), Streamiz doing nothing.</summary>
+/// <summary>Runs the phases in order: preload, bare consumer, detector at full speed (with memory), detector at half load (latency), the two Streamiz floors.</summary>
 internal static class Harness
 {
     /// <summary>
@@ -179,7 +179,7 @@ internal static class Harness
         // 4. Half load, event time rebased to now, a fresh detector on fresh topics.
         // Half of the steady rate (from the first record read to the last command), the start-up left out.
         double rate = settings.Load * log.EventCount / detector.SecondsFromFirstRecord;
-        int latencyPartitions = settings.LatencyPartitions > 0 ? settings.LatencyPartitions : partitions;
+        int latencyPartitions = settings.LatencyPartitionsFor(partitions);
         if (latencyPartitions < partitions)
         {
             say($"latency phase on {latencyPartitions} partitions: the broker keeps {Partitioning.MockPartitionBytes / 1048576} MB per partition, so a detector that falls more than that behind loses input there and the phase runs into its deadline");
